@@ -1,0 +1,44 @@
+# The verbs people type. Every target builds the virtual environment first
+# when it is missing (or when pyproject.toml changed).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCENARIO ?= default
+KERNEL_NAME := ukspace-lab
+
+.PHONY: all setup report test test-fast lint bench lab clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL_NAME) \
+	  --display-name "Python (ukspace-lab)" > /dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/ukspace-lab report $(SCENARIO)
+
+lint: $(STAMP)
+	$(BIN)/ruff check ukspace_lab tests
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean:
+	rm -rf reports .cache .pytest_cache

@@ -1,0 +1,99 @@
+"""Closed-form kmap pool behaviour: hits, new mappings, wraps and sleeps.
+
+The persistent pool (mm/highmem.c) hands out slots by scanning forward from
+``last_pkmap_nr``; when the scan wraps to 0, ``flush_all_zero_pkmaps()``
+frees every slot whose ``pkmap_count`` is 1 and flushes the TLB. So in steady
+state there is exactly one wrap per N new mappings (N = LAST_PKMAP, or the
+per-task pool size), and a kmap is a hit when its page is still mapped.
+
+Hit model. Data accesses are uniform over W distinct highmem pages; scan
+accesses (swapout walking other mms' PTE pages) never hit. Between two
+misses, after j new mappings in the current cycle, about ``j*d`` data pages are
+mapped (d = share of misses that are data), so a data access hits with
+``q_j = j*d/W``. With ``pi`` the share of accesses that are data, the expected
+data hits before the next miss are ``pi*q_j / (1 - pi*q_j)``; summed over a
+cycle of N misses this is ``c*(psi(c) - psi(c-J)) - J`` with ``c = W/(pi*d)``
+and J = min(N, W/d) the point where every data page is mapped (psi is the
+digamma function). Past J, each miss is preceded by ``pi/(1-pi)`` hits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import digamma
+from scipy.stats import poisson
+
+
+def cycle_hits(W, N, pi, d):
+    """Expected data hits per pool cycle of N new mappings (see module doc)."""
+    W, N, pi, d = (np.asarray(x, dtype=float) for x in (W, N, pi, d))
+    d = np.clip(d, 1e-12, 1.0)
+    pi = np.clip(pi, 0.0, 1.0)
+    J = np.minimum(N, W / d)
+    c = W / np.maximum(pi * d, 1e-300)
+    ok = (c - J) > 1e-9
+    safe_c = np.where(ok, c, 2.0)
+    safe_cj = np.where(ok, c - J, 1.0)
+    head = np.where(ok, safe_c * (digamma(safe_c) - digamma(safe_cj)) - J, np.inf)
+    tail = np.where(pi < 1, (N - J) * pi / np.maximum(1 - pi, 1e-300), 0.0)
+    return np.where(pi > 0, head + np.where(N > J, tail, 0.0), 0.0)
+
+
+def pool_hit_ratio(data_rate, scan_rate, W, N, iterations: int = 6):
+    """Data hit ratio of a pool of N slots shared by a data and a scan stream.
+
+    Solves the fixed point between the hit ratio and the data share of misses.
+    A pool that covers the whole data set with no scan stream never misses in
+    steady state (ratio 1, no wraps).
+    """
+    data_rate, scan_rate, W, N = (np.asarray(x, dtype=float)
+                                  for x in (data_rate, scan_rate, W, N))
+    total = data_rate + scan_rate
+    pi = np.where(total > 0, data_rate / np.where(total > 0, total, 1), 0.0)
+    hr = np.zeros(np.broadcast(data_rate, scan_rate, W, N).shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(iterations):
+            dm = data_rate * (1 - hr)
+            d = np.where(dm + scan_rate > 0, dm / (dm + scan_rate), 1.0)
+            H = cycle_hits(W, N, pi, d)
+            hr = np.where(np.isfinite(H), H / (H + N * d), 1.0)
+            hr = np.clip(np.nan_to_num(hr, nan=0.0), 0.0, 1.0)
+    return np.where(data_rate > 0, hr, 0.0)
+
+
+def distinct_pages(k, W):
+    """Expected distinct pages among k uniform draws from W pages."""
+    k, W = np.asarray(k, dtype=float), np.maximum(np.asarray(W, dtype=float), 1.0)
+    return W * -np.expm1(k * np.log1p(-1.0 / np.where(W > 1, W, 2.0))) * (W > 1) + \
+        np.minimum(k, 1.0) * (W <= 1)
+
+
+def draws_to_fill(P, W):
+    """Expected uniform draws from W pages until P distinct pages were seen."""
+    P, W = np.asarray(P, dtype=float), np.asarray(W, dtype=float)
+    frac = np.clip(P / np.maximum(W, 1.0), 0.0, 1.0 - 1e-12)
+    return -W * np.log1p(-frac)
+
+
+def wraps_in_slice(mu, P, terms: int = 48):
+    """E[floor((K-1)+ / P)] for K ~ Poisson(mu): pool wraps inside one time slice
+    when the pool starts each slice empty (context-switch piggyback)."""
+    mu, P = np.asarray(mu, dtype=float), np.asarray(P, dtype=float)
+    mu_b, P_b = np.broadcast_arrays(mu, P)
+    out = np.zeros(mu_b.shape)
+    large = mu_b > terms * P_b / 2
+    for j in range(1, terms + 1):
+        out += np.where(large, 0.0, poisson.sf(j * P_b, mu_b))
+    approx = np.clip((mu_b - 1) / P_b - (P_b - 1) / (2 * P_b), 0, None)
+    return np.where(large, approx, out)
+
+
+def sleep_rate(rate, hold_s, N, concurrency_cap=np.inf):
+    """kmaps per second that find every slot held and sleep on pkmap_map_wait.
+
+    The number of mappings held at once is taken as Poisson with mean
+    ``rate * hold_s`` (Little's law), capped by how many threads can hold one.
+    """
+    rate, hold_s, N = (np.asarray(x, dtype=float) for x in (rate, hold_s, N))
+    held = np.minimum(rate * hold_s, concurrency_cap)
+    return np.where(np.asarray(concurrency_cap) >= N, rate * poisson.sf(N - 1, held), 0.0)

@@ -1,0 +1,70 @@
+"""Sizes in and out: ``"16GiB"``, ``"64KiB"``, ``4096`` and back."""
+
+from __future__ import annotations
+
+import re
+
+KiB = 1 << 10
+MiB = 1 << 20
+GiB = 1 << 30
+TiB = 1 << 40
+PAGE_SIZE = 4096
+
+_UNITS = {"": 1, "B": 1, "KIB": KiB, "MIB": MiB, "GIB": GiB, "TIB": TiB,
+          "K": KiB, "M": MiB, "G": GiB, "T": TiB}
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?(?:iB)?|B)?\s*$", re.IGNORECASE)
+
+
+class SizeError(ValueError):
+    """A string that is not a size."""
+
+
+def parse_size(value: int | float | str) -> int:
+    """Bytes from ``4096``, ``"64KiB"``, ``"16GiB"`` or ``"1.5GiB"``.
+
+    Binary units only (KiB = 1024 B); the bare letters K, M, G, T mean the same.
+    Decimal "kB/MB/GB" are refused rather than guessed.
+    """
+    if isinstance(value, bool):
+        raise SizeError(f"{value!r} is not a size")
+    if isinstance(value, int):
+        if value < 0:
+            raise SizeError(f"{value} is negative")
+        return value
+    if isinstance(value, float):
+        if value < 0 or value != int(value):
+            raise SizeError(f"{value} is not a whole number of bytes")
+        return int(value)
+    if not isinstance(value, str):
+        raise SizeError(f"{value!r} is not a size")
+    m = _SIZE_RE.match(value)
+    unit = (m.group(2) or "").upper() if m else ""
+    if not m or unit not in _UNITS:
+        raise SizeError(
+            f"{value!r} is not a size; use a byte count or a binary unit such as "
+            "64KiB, 32MiB, 16GiB"
+        )
+    number = float(m.group(1)) * _UNITS[unit]
+    if number != int(number):
+        raise SizeError(f"{value!r} is not a whole number of bytes")
+    return int(number)
+
+
+def format_size(nbytes: float, precision: int = 1) -> str:
+    """``16 GiB``, ``3.5 MiB``, ``512 B``: the largest unit that keeps the number >= 1."""
+    sign = "-" if nbytes < 0 else ""
+    n = abs(float(nbytes))
+    for name, unit in (("TiB", TiB), ("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
+        if n >= unit:
+            value = n / unit
+            text = f"{value:.{precision}f}".rstrip("0").rstrip(".")
+            return f"{sign}{text} {name}"
+    return f"{sign}{n:.0f} B"
+
+
+def size_token(nbytes: int) -> str:
+    """The compact form used in scenario files: ``16GiB``, ``64KiB``, ``4096``."""
+    for name, unit in (("TiB", TiB), ("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
+        if nbytes and nbytes % unit == 0:
+            return f"{nbytes // unit}{name}"
+    return str(nbytes)
