@@ -99,52 +99,57 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
 
     # --- global persistent kmap pool --------------------------------------
     N = last_pkmap(p)
-    hr_g = kmap.pool_hit_ratio(data_global, scan_global, W, N)
-    hits_g = data_global * hr_g
-    new_g = data_global - hits_g + scan_global
-    flushes_g = new_g / N
-    ipis = flushes_g * (cpus - 1)
-    sleeps = kmap.sleep_rate(data_global + scan_global, hold_s, N, concurrency_cap=T * th)
-    flush_cost = tlb.global_flush_cycles(p)
-    lock_busy = ((data_global + scan_global) * p.cost("pkmap_lock_hold_cycles")
-                 + new_g * p.cost("pkmap_new_cycles")
-                 + flushes_g * (N * p.cost("pkmap_scan_entry_cycles") + p.cost("ipi_wait_cycles")
-                                + (cpus - 1) * p.cost("ipi_send_cycles")
-                                + p.cost("global_flush_cycles")))
-    rho = lock_busy / clock
-    rho_c = np.minimum(rho, 0.95)
-    spin = np.where(cpus > 1, lock_busy * rho_c / (1 - rho_c), 0.0)
-    cycles = ((data_global + scan_global) * p.cost("pkmap_fast_cycles")
-              + new_g * p.cost("pkmap_new_cycles") + flushes_g * flush_cost + spin)
-    refills = flushes_g * cpus * tlb.refills_per_flush(p)
+    hits_g = new_g = flushes_g = ipis = sleeps = rho = cycles = refills = zero
+    if np.any(data_global > 0) or np.any(scan_global > 0):
+        hr_g = kmap.pool_hit_ratio(data_global, scan_global, W, N)
+        hits_g = data_global * hr_g
+        new_g = data_global - hits_g + scan_global
+        flushes_g = new_g / N
+        ipis = flushes_g * (cpus - 1)
+        sleeps = kmap.sleep_rate(data_global + scan_global, hold_s, N, concurrency_cap=T * th)
+        flush_cost = tlb.global_flush_cycles(p)
+        lock_busy = ((data_global + scan_global) * p.cost("pkmap_lock_hold_cycles")
+                     + new_g * p.cost("pkmap_new_cycles")
+                     + flushes_g * (N * p.cost("pkmap_scan_entry_cycles")
+                                    + p.cost("ipi_wait_cycles")
+                                    + (cpus - 1) * p.cost("ipi_send_cycles")
+                                    + p.cost("global_flush_cycles")))
+        rho = lock_busy / clock
+        rho_c = np.minimum(rho, 0.95)
+        spin = np.where(cpus > 1, lock_busy * rho_c / (1 - rho_c), 0.0)
+        cycles = ((data_global + scan_global) * p.cost("pkmap_fast_cycles")
+                  + new_g * p.cost("pkmap_new_cycles") + flushes_g * flush_cost + spin)
+        refills = flushes_g * cpus * tlb.refills_per_flush(p)
 
     # --- per-task pool (u-k-space) ----------------------------------------
-    P = p["pool"]
-    pool_task = data_pool / T
-    others = tlb.other_cpus_in_mm(p)
-    C = p["ctxsw_per_s"]
-    piggy = (p["piggyback"] > 0) & (th == 1) & (C > 0)
-    hr_cycle = kmap.pool_hit_ratio(pool_task, 0.0, W, P)
-    k = np.where(C > 0, pool_task / np.where(C > 0, C, 1), 0.0)     # accesses per slice
-    fill = kmap.draws_to_fill(P, W)
-    misses_slice = np.where(k <= fill, kmap.distinct_pages(k, W),
-                            np.minimum(P, W) + (k - fill) * (1 - hr_cycle))
-    misses_piggy = misses_slice * C
-    flush_piggy = kmap.wraps_in_slice(misses_slice, P) * C
-    misses_plain = pool_task * (1 - hr_cycle)
-    pool_new = T * np.where(piggy, misses_piggy, misses_plain)
-    pool_flushes = T * np.where(piggy, flush_piggy, misses_plain / P)
-    pool_flushes = np.where(data_pool > 0, pool_flushes, 0.0)
-    pool_new = np.where(data_pool > 0, pool_new, 0.0)
-    pool_hits = np.clip(data_pool - pool_new, 0, None)
-    pool_ipis = pool_flushes * others
-    resets = np.where(piggy & (data_pool > 0), T * C * np.minimum(misses_slice, P), 0.0)
-    pool_sleeps = kmap.sleep_rate(data_pool / T, hold_s, P, concurrency_cap=th) * T
-    pool_sleeps = np.where(th > 1, pool_sleeps, 0.0)
-    cycles = cycles + (data_pool * p.cost("ukspace_map_cycles")
-                       + pool_flushes * tlb.local_flush_cycles(p, others)
-                       + resets * p.cost("pte_clear_cycles"))
-    refills = refills + pool_flushes * (1 + others) * tlb.refills_per_flush(p)
+    pool_new = pool_flushes = pool_hits = pool_ipis = pool_sleeps = zero
+    if s.pool:
+        P = p["pool"]
+        pool_task = data_pool / T
+        others = tlb.other_cpus_in_mm(p)
+        C = p["ctxsw_per_s"]
+        piggy = (p["piggyback"] > 0) & (th == 1) & (C > 0)
+        hr_cycle = kmap.pool_hit_ratio(pool_task, 0.0, W, P)
+        k = np.where(C > 0, pool_task / np.where(C > 0, C, 1), 0.0)     # accesses per slice
+        fill = kmap.draws_to_fill(P, W)
+        misses_slice = np.where(k <= fill, kmap.distinct_pages(k, W),
+                                np.minimum(P, W) + (k - fill) * (1 - hr_cycle))
+        misses_piggy = misses_slice * C
+        flush_piggy = kmap.wraps_in_slice(misses_slice, P) * C
+        misses_plain = pool_task * (1 - hr_cycle)
+        pool_new = T * np.where(piggy, misses_piggy, misses_plain)
+        pool_flushes = T * np.where(piggy, flush_piggy, misses_plain / P)
+        pool_flushes = np.where(data_pool > 0, pool_flushes, 0.0)
+        pool_new = np.where(data_pool > 0, pool_new, 0.0)
+        pool_hits = np.clip(data_pool - pool_new, 0, None)
+        pool_ipis = pool_flushes * others
+        resets = np.where(piggy & (data_pool > 0), T * C * np.minimum(misses_slice, P), 0.0)
+        pool_sleeps = kmap.sleep_rate(data_pool / T, hold_s, P, concurrency_cap=th) * T
+        pool_sleeps = np.where(th > 1, pool_sleeps, 0.0)
+        cycles = cycles + (data_pool * p.cost("ukspace_map_cycles")
+                           + pool_flushes * tlb.local_flush_cycles(p, others)
+                           + resets * p.cost("pte_clear_cycles"))
+        refills = refills + pool_flushes * (1 + others) * tlb.refills_per_flush(p)
 
     # --- kmap_atomic and kmap_local ----------------------------------------
     atomic_like = counts["atomic"] + counts["local"]

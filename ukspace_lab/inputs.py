@@ -8,7 +8,8 @@ point, so the kernel and the CPU model can be swept like any number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,13 @@ class Points:
 
     columns: dict[str, np.ndarray]
     axes: tuple[str, ...]
+    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A derived value computed once per Points (strategies share geometry)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values())))

@@ -20,8 +20,7 @@ digamma function). Past J, each miss is preceded by ``pi/(1-pi)`` hits.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma
-from scipy.stats import poisson
+from scipy.special import digamma, pdtrc
 
 
 def cycle_hits(W, N, pi, d):
@@ -30,7 +29,8 @@ def cycle_hits(W, N, pi, d):
     d = np.clip(d, 1e-12, 1.0)
     pi = np.clip(pi, 0.0, 1.0)
     J = np.minimum(N, W / d)
-    c = W / np.maximum(pi * d, 1e-300)
+    with np.errstate(over="ignore", divide="ignore"):
+        c = W / np.maximum(pi * d, 1e-300)   # inf when there is no data stream
     ok = (c - J) > 1e-9
     safe_c = np.where(ok, c, 2.0)
     safe_cj = np.where(ok, c - J, 1.0)
@@ -51,6 +51,8 @@ def pool_hit_ratio(data_rate, scan_rate, W, N, iterations: int = 6):
     total = data_rate + scan_rate
     pi = np.where(total > 0, data_rate / np.where(total > 0, total, 1), 0.0)
     hr = np.zeros(np.broadcast(data_rate, scan_rate, W, N).shape)
+    if not np.any(scan_rate > 0):
+        iterations = 1  # d = 1 whatever the hit ratio: no fixed point to solve
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(iterations):
             dm = data_rate * (1 - hr)
@@ -77,15 +79,25 @@ def draws_to_fill(P, W):
 
 def wraps_in_slice(mu, P, terms: int = 48):
     """E[floor((K-1)+ / P)] for K ~ Poisson(mu): pool wraps inside one time slice
-    when the pool starts each slice empty (context-switch piggyback)."""
+    when the pool starts each slice empty (context-switch piggyback).
+
+    Sums P(K > j*P) over j while the Poisson tail is not negligible; far past
+    ``terms`` wraps the fractional part averages out and the mean is used.
+    """
     mu, P = np.asarray(mu, dtype=float), np.asarray(P, dtype=float)
     mu_b, P_b = np.broadcast_arrays(mu, P)
+    mu_b, P_b = mu_b.ravel(), P_b.ravel()
     out = np.zeros(mu_b.shape)
     large = mu_b > terms * P_b / 2
-    for j in range(1, terms + 1):
-        out += np.where(large, 0.0, poisson.sf(j * P_b, mu_b))
+    reach = mu_b + 12 * np.sqrt(mu_b) + 12        # beyond this the tail is < 1e-20
+    idx = np.flatnonzero(~large & (P_b < reach))
+    j = 1
+    while idx.size and j <= terms:
+        out[idx] += pdtrc(j * P_b[idx], mu_b[idx])
+        j += 1
+        idx = idx[j * P_b[idx] < reach[idx]]
     approx = np.clip((mu_b - 1) / P_b - (P_b - 1) / (2 * P_b), 0, None)
-    return np.where(large, approx, out)
+    return np.where(large, approx, out).reshape(np.broadcast(mu, P).shape)
 
 
 def sleep_rate(rate, hold_s, N, concurrency_cap=np.inf):
@@ -96,4 +108,4 @@ def sleep_rate(rate, hold_s, N, concurrency_cap=np.inf):
     """
     rate, hold_s, N = (np.asarray(x, dtype=float) for x in (rate, hold_s, N))
     held = np.minimum(rate * hold_s, concurrency_cap)
-    return np.where(np.asarray(concurrency_cap) >= N, rate * poisson.sf(N - 1, held), 0.0)
+    return np.where(np.asarray(concurrency_cap) >= N, rate * pdtrc(N - 1, held), 0.0)

@@ -94,6 +94,10 @@ class Space:
 
 def address_space(p: Points, s: Strategy) -> Space:
     """The address space of strategy ``s`` at every point."""
+    return p.memo(("space", s.space, s.window, s.pool), lambda: _address_space(p, s))
+
+
+def _address_space(p: Points, s: Strategy) -> Space:
     ram = p["ram"]
     region = region_bytes(p, s)
     fix_start, _ = fixmap(p)

@@ -1,0 +1,121 @@
+"""Closed-form rates on cases worked out by hand.
+
+Base case (``stream``): 2.4.18 PAE on 4 CPUs, one task reading 1000 one-page
+highmem page-cache pages per second out of a 1 TiB file set (so practically
+every kmap needs a new slot), no faults, scans or context switches.
+
+* global pkmap: one flush_tlb_all() per LAST_PKMAP = 512 new mappings:
+  1000 / 512 = 1.953125 flushes/s, each an IPI to the 3 other CPUs: 5.859375 IPIs/s.
+* ukspace's per-task pool of 64 with no context switches: one local flush per
+  64 new mappings: 15.625/s, and no IPI for a single-threaded task.
+* with 4 threads on 4 CPUs: the 3 other CPUs run the same mm, 3 IPIs per flush.
+"""
+
+import pytest
+
+from ukspace_lab import evaluate, load_scenario
+
+STREAM = {
+    "machine.kernel": "2.4.18", "machine.arch": "i386-pae", "machine.ram": "16GiB",
+    "machine.cpus": 4, "workload.tasks": 1, "workload.threads_per_task": 1,
+    "workload.reads_per_s": 1000, "workload.read_size": 4096,
+    "workload.highmem_cache_fraction": 1.0, "workload.file_set": "1TiB",
+    "workload.faults_per_s": 0, "workload.ctxsw_per_s": 0, "workload.forks_per_s": 0,
+    "workload.scan_pages_per_s": 0, "ukspace.pool_entries": 64,
+}
+
+
+def run(**extra):
+    scn = load_scenario("default", {**STREAM, **extra})
+    return evaluate(scn).set_index("strategy")
+
+
+def test_global_pkmap_flush_per_512_new_mappings():
+    df = run()
+    row = df.loc["mainline"]
+    assert row.kmaps_per_s == 1000
+    assert row.global_tlb_flushes_per_s == pytest.approx(1000 / 512, rel=1e-3)
+    assert row.ipis_per_s == pytest.approx(3 * 1000 / 512, rel=1e-3)
+    assert row.invlpg_per_s == 0
+
+
+def test_non_pae_flushes_per_1024():
+    df = run(**{"machine.arch": "i386", "machine.ram": "4GiB"})
+    assert df.loc["mainline"].global_tlb_flushes_per_s == pytest.approx(1000 / 1024, rel=1e-3)
+
+
+def test_kmap_lock_utilisation_by_hand():
+    """1000 x (150 hold + 80 new) + 1.953 flushes x (512 x 4 scan + 3500 wait + 3 x 1500
+    send + 300 flush) cycles, over a 700 MHz clock."""
+    busy = 1000 * (150 + 80) + 1000 / 512 * (512 * 4 + 3500 + 3 * 1500 + 300)
+    assert run().loc["mainline"].kmap_lock_utilization == pytest.approx(busy / 700e6, rel=1e-3)
+
+
+def test_per_task_pool_flushes_locally_once_per_pool():
+    row = run().loc["ukspace"]
+    assert row.local_tlb_flushes_per_s == pytest.approx(1000 / 64, rel=1e-3)
+    assert row.global_tlb_flushes_per_s == 0
+    assert row.ipis_per_s == 0
+
+
+def test_threaded_pool_flush_ipis_the_other_cpus():
+    row = run(**{"workload.threads_per_task": 4}).loc["ukspace"]
+    assert row.local_tlb_flushes_per_s == pytest.approx(1000 / 64, rel=1e-3)
+    assert row.ipis_per_s == pytest.approx(3 * 1000 / 64, rel=1e-3)
+
+
+def test_piggyback_removes_wrap_flushes_when_slices_are_short():
+    """500 switches/s leave 2 new mappings per slice on average: a 64-entry pool
+    reset at every switch-in practically never wraps."""
+    df = run(**{"workload.ctxsw_per_s": 500})
+    assert df.loc["ukspace"].local_tlb_flushes_per_s < 1e-9
+    off = run(**{"workload.ctxsw_per_s": 500, "ukspace.piggyback": False})
+    assert off.loc["ukspace"].local_tlb_flushes_per_s == pytest.approx(1000 / 64, rel=1e-3)
+
+
+def test_hits_when_the_file_set_fits_in_the_pool():
+    """256 highmem pages and 512 slots: once mapped, every kmap is a hit and the
+    pool never wraps."""
+    row = run(**{"workload.file_set": "1MiB"}).loc["mainline"]
+    assert row.kmap_hits_per_s == pytest.approx(1000)
+    assert row.global_tlb_flushes_per_s == 0
+
+
+def test_hit_ratio_against_the_explicit_sum():
+    """W = 2048 pages, N = 512 slots: after j new mappings a kmap hits with j/W, so a
+    cycle holds sum_j j/(W-j) hits for N misses (no digamma here)."""
+    W, N = 2048, 512
+    hits = sum(j / (W - j) for j in range(1, N + 1))
+    row = run(**{"workload.file_set": f"{W * 4}KiB"}).loc["mainline"]
+    assert row.kmap_hits_per_s / row.kmaps_per_s == pytest.approx(hits / (hits + N), rel=1e-6)
+    assert row.global_tlb_flushes_per_s == pytest.approx(
+        1000 * N / (hits + N) / N, rel=1e-6)
+
+
+def test_2_6_reads_use_kmap_atomic():
+    row = run(**{"machine.kernel": "2.6"}).loc["mainline"]
+    assert row.invlpg_per_s == 1000
+    assert row.global_tlb_flushes_per_s == 0
+
+
+def test_highpte_maps_a_pte_page_per_fault():
+    row = run(**{"workload.faults_per_s": 250}).loc["highpte"]
+    assert row.invlpg_per_s == 250
+    assert run(**{"workload.faults_per_s": 250}).loc["ukspace"].invlpg_per_s == 0
+
+
+def test_swapout_scan_goes_through_the_global_kmap_for_ukspace():
+    """51,200 PTEs scanned/s = 100 PTE pages (512 entries each) kmapped/s."""
+    row = run(**{"workload.scan_pages_per_s": 51200, "workload.reads_per_s": 0}).loc["ukspace"]
+    assert row.kmaps_per_s == pytest.approx(100)
+    assert row.global_tlb_flushes_per_s == pytest.approx(100 / 512)
+
+
+def test_4g4g_reloads_cr3_on_every_entry_and_exit():
+    row = run(**{"workload.faults_per_s": 100}).loc["4g4g"]
+    assert row.local_tlb_flushes_per_s == 2 * (1000 + 100)
+
+
+def test_flat64_costs_nothing():
+    row = run().loc["flat64"]
+    assert row.kmaps_per_s == row.cpu_overhead_pct == row.global_tlb_flushes_per_s == 0
