@@ -10,9 +10,10 @@ from typing import Any
 import pandas as pd
 
 from . import fmt
-from .closed import MODEL_VERSION, RESULT_KEYS, evaluate
+from .closed import MODEL_VERSION, evaluate
 from .layout import Area, areas
-from .scenario import Scenario, load_scenario, parse_overrides
+from .scenario import STRATEGIES, Scenario, ScenarioError, load_scenario, parse_overrides
+from .strategies import STRATEGY_TABLE
 
 
 def add_scenario_args(p: argparse.ArgumentParser) -> None:
@@ -118,10 +119,9 @@ def layout_text(scn: Scenario, name: str) -> str:
 def run_layout(args: argparse.Namespace) -> int:
     scn = scenario_from_args(args)
     names = [args.strategy] if args.strategy else list(scn.strategies)
-    if args.strategy and args.strategy not in RESULT_KEYS and args.strategy not in \
-            __import__("ukspace_lab.strategies", fromlist=["x"]).STRATEGY_TABLE:
-        from .scenario import STRATEGIES, ScenarioError
-        raise ScenarioError([f"--strategy {args.strategy!r}: allowed: {', '.join(STRATEGIES)}"],
+    unknown = [n for n in names if n not in STRATEGY_TABLE]
+    if unknown:
+        raise ScenarioError([f"--strategy {unknown[0]!r}: allowed: {', '.join(STRATEGIES)}"],
                             source="command line")
     if args.json:
         doc = {"scenario": args.scenario, "model_version": MODEL_VERSION,
