@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SCENARIO ?= default
 KERNEL_NAME := ukspace-lab
 
-.PHONY: all setup report test test-fast lint bench lab clean
+.PHONY: all setup report test test-fast lint bench lab calibrate clean
 
 all: test
 
@@ -36,6 +36,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Boot a real i386 PAE kernel under QEMU and refresh data/calibration/
+# (installs qemu-system-x86, gcc-multilib and cpio with apt when missing).
+calibrate: $(STAMP)
+	$(BIN)/ukspace-lab calibrate --kmap-cpus 1,2,4
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
