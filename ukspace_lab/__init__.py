@@ -19,6 +19,7 @@ from .scenario import (
     validate_scenario,
 )
 from .strategies import STRATEGY_TABLE, Strategy, strategy
+from .sweep import run_sweep
 from .units import format_size, parse_size
 
 __version__ = MODEL_VERSION
@@ -33,5 +34,6 @@ __all__ = [
     "STRATEGIES", "Scenario", "ScenarioError", "load_scenario", "parse_overrides",
     "scenario_names", "validate_scenario",
     "STRATEGY_TABLE", "Strategy", "strategy",
+    "run_sweep",
     "format_size", "parse_size",
 ]

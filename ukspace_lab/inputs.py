@@ -89,7 +89,13 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "carve_user": float(u.carve_from == "user"),
         "region_size": 0.0 if u.region_size == "auto" else float(u.region_size),
         "piggyback": float(u.piggyback),
+        # a cost override replaces the figure for every CPU model (NaN: the table's own)
+        **{f"costov.{k}": float(scn.costs.get(k, np.nan)) for k in COST_FIELDS},
     }
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (np.isnan(a) and np.isnan(b))
 
 
 def axis_key(name: str) -> str:
@@ -124,7 +130,7 @@ def points_from_scenario(scn: Scenario, axes: dict[str, list[Any]] | None = None
     changed: list[list[dict[str, float]]] = []
     for row in per_axis:
         nums = [_numeric(s) for s in row]
-        changed.append([{k: v for k, v in n.items() if v != base[k]} for n in nums])
+        changed.append([{k: v for k, v in n.items() if not _same(v, base[k])} for n in nums])
     shape = [len(r) for r in per_axis] or [1]
     n = int(np.prod(shape))
     cols = {k: np.full(n, v) for k, v in base.items()}
@@ -135,7 +141,7 @@ def points_from_scenario(scn: Scenario, axes: dict[str, list[Any]] | None = None
                 sel = index[axis] == j
                 for k, v in delta.items():
                     cols[k][sel] = v
-    return _finish(cols, tuple(axes), scn.costs)
+    return _finish(cols, tuple(axes))
 
 
 def points_from_arrays(scn: Scenario, arrays: dict[str, np.ndarray]) -> Points:
@@ -152,11 +158,10 @@ def points_from_arrays(scn: Scenario, arrays: dict[str, np.ndarray]) -> Points:
     n = max(len(np.atleast_1d(a)) for a in arrays.values()) if arrays else 1
     cols = {k: np.broadcast_to(np.asarray(arrays.get(k, v), dtype=float), (n,)).copy()
             for k, v in base.items()}
-    return _finish(cols, tuple(arrays), scn.costs)
+    return _finish(cols, tuple(arrays))
 
 
-def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...],
-            cost_overrides: dict[str, float]) -> Points:
+def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
     era_idx = cols["era_index"].astype(int)
     for name in _ERA_FIELDS:
         table = np.array([float(getattr(kernel_era(e), name) if not isinstance(
@@ -164,9 +169,11 @@ def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...],
             for e in ERAS])
         cols[f"era.{name}"] = table[era_idx]
     cpu_idx = cols["cpu_index"].astype(int)
-    tables = [cost_table(m, cost_overrides) for m in cpu_models()]
+    tables = [cost_table(m) for m in cpu_models()]
     for name in COST_FIELDS:
-        cols[f"cost.{name}"] = np.array([float(getattr(t, name)) for t in tables])[cpu_idx]
+        own = np.array([float(getattr(t, name)) for t in tables])[cpu_idx]
+        override = cols[f"costov.{name}"]
+        cols[f"cost.{name}"] = np.where(np.isnan(override), own, override)
     return Points(columns=cols, axes=axes)
 
 

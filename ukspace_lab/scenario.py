@@ -53,6 +53,10 @@ class ScenarioError(ValueError):
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"invalid {source}:\n{lines}")
 
+    def __reduce__(self):
+        """Survive a process boundary (sweep workers) with its problems intact."""
+        return (type(self), (self.problems, self.source))
+
 
 def _size(value: Any) -> Any:
     try:
