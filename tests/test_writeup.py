@@ -222,19 +222,21 @@ def test_proposal_clearly_wins_on_a_24_database():
     assert ratio > 2 and f"{ratio:.2g}x less" in f["cpu"].text
 
 
-def test_proposal_clearly_loses_on_a_threaded_server():
+def test_proposal_loses_on_ipis_on_a_threaded_server():
     """Threads share the pool: its wraps IPI the mm's other CPUs and get no free
-    reset, so ukspace sends more IPIs and burns more CPU than mainline."""
+    reset, so ukspace sends more IPIs than mainline; with a 40 us flush_tlb_all()
+    held under kmap_lock, mainline still spins more, so ukspace wins on CPU time
+    and the verdict is mixed (both engines agree on this since model 0.2.0)."""
     v = verdict(threaded_server())
-    assert v.outcome == "loses"
+    assert v.outcome == "mixed"
     f = {x.topic: x for x in v.findings}
-    assert f["ipis"].outcome == "loss" and f["cpu"].outcome == "loss"
+    assert f["ipis"].outcome == "loss" and f["cpu"].outcome == "win"
     assert "Threads take the pool's locality away" in f["ipis"].text
     assert "reloads no CR3" in f["ipis"].text
-    assert "loses on IPIs and CPU time" in v.summary
-    assert "kmap-local is the cheapest design here" in f["cpu"].text
+    assert "loses on IPIs" in v.summary
+    assert "kmap-local is cheaper still" in f["cpu"].text
     mail = render_writeup(threaded_server(), "threaded")
-    assert "the IPIs" in mail.split("\n")[0]
+    assert "IPIs" in mail.split("\n")[0]
     assert "--set machine.cpus=32" in mail
     assert mail.rstrip().endswith("when threads share it?")
 

@@ -22,7 +22,7 @@ from .pagetables import PAGE, ptrs_per_pte
 from .scenario import Scenario
 from .strategies import Strategy, design_constant, strategy
 
-MODEL_VERSION = "0.1.0"
+MODEL_VERSION = "0.2.0"
 READ_KMAP_CODES = {"kmap": 0, "atomic": 1, "local": 2}
 
 RESULT_KEYS = (
@@ -68,7 +68,8 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
     data = T * data_task
     file_set = np.where(p["file_set"] < 0, p["ram"], p["file_set"])
     W = np.maximum(file_set * h / PAGE, 1.0)
-    hold_s = p.cost("copy_page_cycles") / clock + p["copy_fault_p"] * p["fault_sleep_s"]
+    copy_s = p.cost("copy_page_cycles") / clock
+    hold_s = copy_s + p["copy_fault_p"] * p["fault_sleep_s"]
 
     # --- data path -------------------------------------------------------
     rk = p["read_kmap"]
@@ -97,29 +98,47 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
             counts[access] = counts[access] + rate
     scan_global = counts["kmap"]
 
+    # --- context switches: the CR3 reloads every design pays ----------------
+    # a copy that faults blocks its thread, which is one more switch of its mm
+    blocking = p["copy_fault_p"] * (data_global + data_pool + data_local) / T
+    C = p["ctxsw_per_s"] + blocking                                 # switch-ins per mm
+    A = tlb.busy_cpus(p)
+    base_drops = tlb.switch_cr3_rate(p, C)                          # per busy CPU
+    design_drops = zero
+
     # --- global persistent kmap pool --------------------------------------
     N = last_pkmap(p)
-    hits_g = new_g = flushes_g = ipis = sleeps = rho = cycles = refills = zero
+    hits_g = new_g = flushes_g = ipis = sleeps = rho = cycles = zero
     if np.any(data_global > 0) or np.any(scan_global > 0):
         hr_g = kmap.pool_hit_ratio(data_global, scan_global, W, N)
-        hits_g = data_global * hr_g
-        new_g = data_global - hits_g + scan_global
+        # swapout walks the Q = tasks x pte_pages PTE pages cyclically; a page
+        # is still mapped at its next visit if the pool has not wrapped since
+        hs = kmap.scan_hit_ratio(data_global * (1 - hr_g), scan_global,
+                                 T * b.pte_pages_per_task, N)
+        scan_new = scan_global * (1 - hs)
+        hr_g = kmap.pool_hit_ratio(data_global, scan_new, W, N)
+        hits_g = data_global * hr_g + scan_global * hs
+        new_g = data_global * (1 - hr_g) + scan_new
         flushes_g = new_g / N
         ipis = flushes_g * (cpus - 1)
-        sleeps = kmap.sleep_rate(data_global + scan_global, hold_s, N, concurrency_cap=T * th)
-        flush_cost = tlb.global_flush_cycles(p)
-        lock_busy = ((data_global + scan_global) * p.cost("pkmap_lock_hold_cycles")
-                     + new_g * p.cost("pkmap_new_cycles")
-                     + flushes_g * (N * p.cost("pkmap_scan_entry_cycles")
-                                    + p.cost("ipi_wait_cycles")
-                                    + (cpus - 1) * p.cost("ipi_send_cycles")
-                                    + p.cost("global_flush_cycles")))
+        held_s = data_global * hold_s + scan_global * copy_s       # Little's law
+        sleeps = kmap.sleep_rate(data_global + scan_global, held_s / np.maximum(
+            data_global + scan_global, 1e-300), N, concurrency_cap=T * th)
+        flush_hold = (N * p.cost("pkmap_scan_entry_cycles")
+                      + np.where(cpus > 1, p.cost("ipi_wait_cycles"), 0.0)
+                      + (cpus - 1) * p.cost("ipi_send_cycles") + p.cost("global_flush_cycles"))
+        s_hit = p.cost("pkmap_lock_hold_cycles")
+        s_new = s_hit + p.cost("pkmap_new_cycles")
+        lock_busy = (data_global + scan_global) * s_hit + new_g * p.cost("pkmap_new_cycles") \
+            + flushes_g * flush_hold
         rho = lock_busy / clock
-        rho_c = np.minimum(rho, 0.95)
-        spin = np.where(cpus > 1, lock_busy * rho_c / (1 - rho_c), 0.0)
+        spin = kmap.lock_spin_cycles(
+            rates=(data_global + scan_global - new_g, new_g - flushes_g, flushes_g),
+            holds=(s_hit, s_new, s_new + flush_hold), clock=clock, cpus=cpus)
         cycles = ((data_global + scan_global) * p.cost("pkmap_fast_cycles")
-                  + new_g * p.cost("pkmap_new_cycles") + flushes_g * flush_cost + spin)
-        refills = flushes_g * cpus * tlb.refills_per_flush(p)
+                  + new_g * p.cost("pkmap_new_cycles")
+                  + flushes_g * tlb.global_flush_work_cycles(p) + spin)
+        design_drops = design_drops + flushes_g
 
     # --- per-task pool (u-k-space) ----------------------------------------
     pool_new = pool_flushes = pool_hits = pool_ipis = pool_sleeps = zero
@@ -127,15 +146,16 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
         P = p["pool"]
         pool_task = data_pool / T
         others = tlb.other_cpus_in_mm(p)
-        C = p["ctxsw_per_s"]
-        piggy = (p["piggyback"] > 0) & (th == 1) & (C > 0)
+        # the piggyback needs a switch into another mm: more threads than CPUs
+        piggy = (p["piggyback"] > 0) & (th == 1) & (C > 0) & (T * th > cpus)
         hr_cycle = kmap.pool_hit_ratio(pool_task, 0.0, W, P)
         k = np.where(C > 0, pool_task / np.where(C > 0, C, 1), 0.0)     # accesses per slice
         fill = kmap.draws_to_fill(P, W)
         misses_slice = np.where(k <= fill, kmap.distinct_pages(k, W),
                                 np.minimum(P, W) + (k - fill) * (1 - hr_cycle))
         misses_piggy = misses_slice * C
-        flush_piggy = kmap.wraps_in_slice(misses_slice, P) * C
+        burst = np.maximum(pages_per_call * h, 1.0)             # highmem pages per read
+        flush_piggy = kmap.wraps_in_slice(misses_slice, P, burst) * C
         misses_plain = pool_task * (1 - hr_cycle)
         pool_new = T * np.where(piggy, misses_piggy, misses_plain)
         pool_flushes = T * np.where(piggy, flush_piggy, misses_plain / P)
@@ -147,9 +167,10 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
         pool_sleeps = kmap.sleep_rate(data_pool / T, hold_s, P, concurrency_cap=th) * T
         pool_sleeps = np.where(th > 1, pool_sleeps, 0.0)
         cycles = cycles + (data_pool * p.cost("ukspace_map_cycles")
-                           + pool_flushes * tlb.local_flush_cycles(p, others)
+                           + pool_flushes * tlb.local_flush_work_cycles(
+                               p, others, tlb.any_other_cpu_in_mm(p))
                            + resets * p.cost("pte_clear_cycles"))
-        refills = refills + pool_flushes * (1 + others) * tlb.refills_per_flush(p)
+        design_drops = design_drops + pool_flushes * (1 + others) / A
 
     # --- kmap_atomic and kmap_local ----------------------------------------
     atomic_like = counts["atomic"] + counts["local"]
@@ -166,12 +187,14 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
         cr3 = entries * design_constant("4g4g", "cr3_loads_per_kernel_entry")
         copy_maps = T * calls * pages_per_call * design_constant("4g4g", "user_copy_kmap_per_page")
         local_flushes = local_flushes + cr3
-        refills = refills + entries * tlb.refills_per_flush(p)
         invlpg = invlpg + copy_maps
         cycles = cycles + cr3 * p.cost("cr3_reload_cycles") \
-            + entries * tlb.refills_per_flush(p) * p.cost("tlb_refill_cycles") \
             + copy_maps * (p.cost("kmap_atomic_cycles") + p.cost("invlpg_cycles"))
         atomic_like = atomic_like + copy_maps
+        design_drops = design_drops + entries / A      # the TLB is lost once per entry
+
+    refills = tlb.flush_refills(p, base_drops, design_drops)
+    cycles = cycles + refills * p.cost("tlb_refill_cycles")
 
     kmaps = data_global + scan_global + data_pool + atomic_like
     total_cycles = cycles

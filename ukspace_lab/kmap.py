@@ -77,27 +77,26 @@ def draws_to_fill(P, W):
     return -W * np.log1p(-frac)
 
 
-def wraps_in_slice(mu, P, terms: int = 48):
-    """E[floor((K-1)+ / P)] for K ~ Poisson(mu): pool wraps inside one time slice
-    when the pool starts each slice empty (context-switch piggyback).
+def wraps_in_slice(mu, P, burst=1.0, terms: int = 400):
+    """E[floor((K-1)+ / P)]: pool wraps inside one time slice when the pool
+    starts each slice empty (context-switch piggyback), K the new mappings of
+    the slice (mean ``mu``).
 
-    Sums P(K > j*P) over j while the Poisson tail is not negligible; far past
-    ``terms`` wraps the fractional part averages out and the mean is used.
+    Switches come as a Poisson stream, so a slice is exponentially long and the
+    reads in it are geometric with mean ``mu/burst``; each read maps ``burst``
+    highmem pages at once. Then P(wrap number k happens) = q^ceil((kP+1)/burst)
+    with q = m/(1+m), m = mu/burst (exact for whole bursts).
     """
-    mu, P = np.asarray(mu, dtype=float), np.asarray(P, dtype=float)
-    mu_b, P_b = np.broadcast_arrays(mu, P)
-    mu_b, P_b = mu_b.ravel(), P_b.ravel()
-    out = np.zeros(mu_b.shape)
-    large = mu_b > terms * P_b / 2
-    reach = mu_b + 12 * np.sqrt(mu_b) + 12        # beyond this the tail is < 1e-20
-    idx = np.flatnonzero(~large & (P_b < reach))
-    j = 1
-    while idx.size and j <= terms:
-        out[idx] += pdtrc(j * P_b[idx], mu_b[idx])
-        j += 1
-        idx = idx[j * P_b[idx] < reach[idx]]
-    approx = np.clip((mu_b - 1) / P_b - (P_b - 1) / (2 * P_b), 0, None)
-    return np.where(large, approx, out).reshape(np.broadcast(mu, P).shape)
+    mu, P, burst = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (mu, P, burst)))
+    b = np.maximum(burst, 1.0)
+    m = mu / b
+    q = m / (1.0 + m)
+    large = mu / P > terms / 8
+    out = np.zeros(mu.shape)
+    for k in range(1, terms + 1):
+        out += np.where(large, 0.0, q ** np.ceil((k * P + 1) / b))
+    approx = np.clip((mu - 1) / P - (P - 1) / (2 * P), 0, None)
+    return np.where(large, approx, out)
 
 
 def sleep_rate(rate, hold_s, N, concurrency_cap=np.inf):
@@ -109,3 +108,36 @@ def sleep_rate(rate, hold_s, N, concurrency_cap=np.inf):
     rate, hold_s, N = (np.asarray(x, dtype=float) for x in (rate, hold_s, N))
     held = np.minimum(rate * hold_s, concurrency_cap)
     return np.where(np.asarray(concurrency_cap) >= N, rate * pdtrc(N - 1, held), 0.0)
+
+
+def lock_spin_cycles(rates, holds, clock, cpus):
+    """Cycles per second spent spinning on kmap_lock (Pollaczek-Khinchine, M/G/1).
+
+    ``rates`` are acquisitions per second of each kind (a hit, a new mapping, a
+    new mapping that wraps and runs flush_tlb_all() under the lock) and
+    ``holds`` their lock hold in cycles. The rare, long wrap holds dominate the
+    second moment. One CPU never spins.
+    """
+    lam = sum(np.asarray(r, dtype=float) for r in rates)
+    s1 = sum(np.asarray(r, dtype=float) * np.asarray(h, dtype=float) / clock
+             for r, h in zip(rates, holds, strict=True))
+    s2 = sum(np.asarray(r, dtype=float) * (np.asarray(h, dtype=float) / clock) ** 2
+             for r, h in zip(rates, holds, strict=True))
+    rho = np.minimum(s1, 0.95)
+    wait_s = s2 / (2 * (1 - rho))
+    return np.where(np.asarray(cpus) > 1, lam * wait_s * clock, 0.0)
+
+
+def scan_hit_ratio(data_miss_rate, scan_rate, Q, N):
+    """Share of swapout's PTE-page kmaps that find the page still mapped.
+
+    swap_out() walks Q PTE pages cyclically, so a page comes back after Q/scan
+    seconds; it is still mapped if fewer than N - (its slot) new mappings came
+    in between. With Q < N the fixed point is ``1 - m Q / (s (N - Q))`` (m data
+    misses, s scan visits per second); with Q >= N the pool has always wrapped.
+    """
+    m, s, Q, N = (np.asarray(x, dtype=float) for x in (data_miss_rate, scan_rate, Q, N))
+    Q = np.maximum(Q, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hs = 1.0 - m * Q / (np.maximum(s, 1e-300) * (N - Q))
+    return np.where((Q < N) & (s > 0), np.clip(np.nan_to_num(hs, nan=0.0), 0.0, 1.0), 0.0)

@@ -1,0 +1,68 @@
+"""The event simulator: the kernel's mechanisms played step by step.
+
+``simulate(scn, seconds=..., ops=..., seed=...)`` runs N CPUs and the
+scenario's tasks and threads through a machine-wide Poisson stream of
+read()/write() calls (one kmap per highmem page, uniform over the W =
+file_set x h / 4096 highmem page-cache pages), page faults, context switches,
+forks and kswapd's visits of other mms' PTE pages. It plays mm/highmem.c's
+pool (``pkmap``), the seed's per-mm pool (``pool``), kmap_atomic and
+kmap_local, 4G/4G's CR3 switches, a FIFO run queue with lazy-TLB idling and
+blocking copies (``sched``), finite per-CPU TLBs (``tlb``) and kmap_lock as a
+queue; ``loop`` is the compiled event loop, ``reference`` the same loop run
+by the interpreter. It is the reference the closed form (closed.py) is
+checked against (tests/test_agreement.py).
+
+Where the closed form agrees (within the bands of tests/test_agreement.py):
+kmaps, hits and new mappings, flush_tlb_all() per LAST_PKMAP new maps and the
+IPIs, per-mm pool flushes with and without the piggyback, invlpg, kmap_lock
+utilisation and spinning (M/G/1: the rare long wrap holds dominate), refills.
+
+What the simulator showed and the closed form now models (it did not before):
+
+- the piggyback needs another mm to switch to: with tasks x threads <= CPUs a
+  "switch" is a block-and-resume on an idle CPU with the mm still loaded, no
+  CR3 reload, no free reset;
+- slices are exponential (switches are a Poisson stream) and a read maps its
+  pages as one burst, so a small pool wraps inside a slice far more often than
+  a Poisson count per slice says (``kmap.wraps_in_slice``);
+- a flush costs the refills the task needs before its next context switch:
+  ``L lambda (k/(lambda+k) - k_b/(lambda+k_b))`` per busy CPU, about 0.8 L per
+  flush on the default box rather than L; idle CPUs refill nothing;
+- kmap_lock waits follow Pollaczek-Khinchine, not M/M/1: 8-10x more spinning
+  on the default box (the flush under the lock is 40 us);
+- swapout's cyclic walk of Q = tasks x pte_pages PTE pages hits pages still
+  mapped when Q < LAST_PKMAP (``kmap.scan_hit_ratio``);
+- with no context switches the thread placement is static, and the mm-flush
+  IPIs follow it (``tlb.other_cpus_in_mm``).
+
+Where the closed form is known not to apply, and what the simulator shows:
+
+- pool exhaustion under heavy holding (copy_fault_probability x
+  fault_sleep_ms large against the pool): the simulator blocks the faulting
+  thread, switches the CPU to another thread and keeps the slot until the
+  wake-up; kmaps that find every slot held sleep until the first release, then
+  usually wrap and flush again. The closed form's Poisson-held estimate
+  (``kmap.sleep_rate``) ignores that a sleeping thread holds at most one slot
+  and that sleeps add flushes; use the simulator's kmap_sleeps_per_s and the
+  kmap_wait percentiles there;
+- a per-task pool that one read nearly fills (4 x pages per read >= pool)
+  with the piggyback: wraps cluster in long slices and the simulator shows
+  0.5-0.85 x the closed form's refills per wrap;
+- short runs: the closed form is the steady state; the simulator starts cold
+  (every pool empty), so the first visit of each page is a new mapping and
+  each per-mm pool skips its first wrap;
+- few CPUs busy (tasks x threads < CPUs) with copy faults: events of a CPU
+  whose only thread sleeps are lost (reported as ``lost_events``).
+
+Approximations of the simulator itself: a thread that sleeps on
+pkmap_map_wait does not leave its CPU; the pages of one read are stamped a
+copy apart, so kmap_lock arrivals are only nearly in order (an arrival before
+the last acquirer's is taken as ahead of it); a blocked read's remaining pages
+are copied when the thread next runs; forks walk the parent's and child's PTE
+pages (counts, no per-page randomness). Full-size scenarios run whole (no
+sampling of tasks): the compiled loop does millions of events per second.
+"""
+
+from .engine import simulate
+
+__all__ = ["simulate"]
