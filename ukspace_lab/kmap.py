@@ -58,8 +58,12 @@ def pool_hit_ratio(data_rate, scan_rate, W, N, iterations: int = 6):
             dm = data_rate * (1 - hr)
             d = np.where(dm + scan_rate > 0, dm / (dm + scan_rate), 1.0)
             H = cycle_hits(W, N, pi, d)
-            hr = np.where(np.isfinite(H), H / (H + N * d), 1.0)
-            hr = np.clip(np.nan_to_num(hr, nan=0.0), 0.0, 1.0)
+            new = np.where(np.isfinite(H), H / (H + N * d), 1.0)
+            new = np.clip(np.nan_to_num(new, nan=0.0), 0.0, 1.0)
+            done = np.array_equal(new, hr)      # converged everywhere: stop early
+            hr = new
+            if done:
+                break
     return np.where(data_rate > 0, hr, 0.0)
 
 
@@ -92,11 +96,17 @@ def wraps_in_slice(mu, P, burst=1.0, terms: int = 400):
     m = mu / b
     q = m / (1.0 + m)
     large = mu / P > terms / 8
-    out = np.zeros(mu.shape)
-    for k in range(1, terms + 1):
-        out += np.where(large, 0.0, q ** np.ceil((k * P + 1) / b))
+    out = np.zeros(mu.size)
+    qf, Pf, bf = q.ravel(), P.ravel(), b.ravel()
+    idx = np.flatnonzero(~large.ravel() & (qf > 0))
+    for k in range(1, terms + 1):     # only the points whose terms still count
+        if not idx.size:
+            break
+        term = qf[idx] ** np.ceil((k * Pf[idx] + 1) / bf[idx])
+        out[idx] += term
+        idx = idx[term > 1e-18]
     approx = np.clip((mu - 1) / P - (P - 1) / (2 * P), 0, None)
-    return np.where(large, approx, out)
+    return np.where(large, approx, out.reshape(mu.shape))
 
 
 def sleep_rate(rate, hold_s, N, concurrency_cap=np.inf):
