@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SCENARIO ?= default
 KERNEL_NAME := ukspace-lab
 
-.PHONY: all setup report test test-fast lint bench lab calibrate clean
+.PHONY: all setup browser report test test-fast lint bench lab calibrate clean
 
 all: test
 
@@ -20,18 +20,28 @@ $(STAMP): pyproject.toml
 	  --display-name "Python (ukspace-lab)" > /dev/null
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# The offline page's widget manager (npm's @jupyter-widgets/html-manager, into .cache/)
+WIDGET_JS := .cache/html-manager/dist/embed.js
 
-report: $(STAMP)
+$(WIDGET_JS): tools/fetch_widget_manager.sh
+	bash tools/fetch_widget_manager.sh --no-browser
+
+# Debian's chromium for the browser tests (installed only when missing)
+browser:
+	bash tools/fetch_widget_manager.sh
+
+setup: $(STAMP) $(WIDGET_JS) browser
+
+report: $(STAMP) $(WIDGET_JS)
 	$(BIN)/ukspace-lab report $(SCENARIO)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ukspace_lab tests
 
-test: $(STAMP) lint
+test: $(STAMP) $(WIDGET_JS) browser lint
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(WIDGET_JS)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(STAMP)
