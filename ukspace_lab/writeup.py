@@ -23,20 +23,11 @@ from . import fmt
 from .closed import MODEL_VERSION
 from .commands import add_scenario_args, scenario_from_args
 from .costs import cost_table
+from .findings import CPU_NOISE_PCT, Row, pct, per_s, region_cost, times
 from .kernel import kernel_era
 from .layout import Area, areas
 from .scenario import STRATEGIES, Scenario, ScenarioError, load_scenario
-from .verdict import (
-    CPU_NOISE_PCT,
-    Row,
-    Verdict,
-    default_baseline,
-    pct,
-    per_s,
-    region_cost,
-    times,
-    verdict,
-)
+from .verdict import Verdict, default_baseline, verdict
 
 WIDTH = 72
 BOX = 22                  # inner width of one column of the address map
