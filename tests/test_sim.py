@@ -25,7 +25,7 @@ QUIET = {"workload.faults_per_s": 0, "workload.ctxsw_per_s": 0, "workload.forks_
 
 def _counts(overrides: dict, name: str, ops: int = 60_000):
     scn = load_scenario("default", {**QUIET, **overrides})
-    w, _ = run_plan(plan(scn, name), ops=ops, seed=7)
+    w, _ = run_plan(plan(scn, name), ops=ops, seed=7, start="boot")
     return w.st
 
 
@@ -41,6 +41,29 @@ def test_streaming_one_task_flushes_once_per_last_pkmap(arch, ram, slots):
     assert int(st[S.C_GFLUSH]) == new // slots
     assert int(st[S.C_IPI]) == 3 * int(st[S.C_GFLUSH])
     assert st[S.C_GHIT] < 0.01 * st[S.C_GK]          # a huge file: almost every page is new
+
+
+def test_steady_start_spreads_the_pool_cursors():
+    """From steady-state cursors 400 pools of 512 slots, each taking ~378 new maps/s,
+    flush at the steady rate from the first second (400 x 378 / 512 = 295/s), where a
+    boot start (all cursors at 0, no wrap before 512 maps) flushes none in 1 s."""
+    scn = load_scenario("default", {"ukspace.pool_entries": 512, "ukspace.piggyback": False,
+                                    "strategies": ["ukspace"]})
+    steady = simulate(scn, seconds=1.0).iloc[0]
+    assert steady.local_tlb_flushes_per_s == pytest.approx(400 * 100 * 4 * 0.9458 / 512,
+                                                           rel=0.1)
+    w, _ = run_plan(plan(scn, "ukspace"), seconds=1.0, seed=1, start="boot")
+    assert w.st[S.C_PFLUSH] == 0
+
+
+def test_warmup_is_left_out_of_the_rates():
+    """Counting after a warm-up: the rates are those of the measured second alone."""
+    scn = load_scenario("default", {"strategies": ["mainline"]})
+    df = simulate(scn, seconds=0.5, warmup=0.5)
+    assert df.sim_seconds.iloc[0] == pytest.approx(0.5)
+    assert df.global_tlb_flushes_per_s.iloc[0] == pytest.approx(295, rel=0.1)
+    with pytest.raises(ScenarioError):
+        simulate(scn, ops=100, warmup=1.0)
 
 
 def test_rereading_mapped_pages_takes_no_new_slot():

@@ -48,9 +48,11 @@ Where the closed form is known not to apply, and what the simulator shows:
 - a per-task pool that one read nearly fills (4 x pages per read >= pool)
   with the piggyback: wraps cluster in long slices and the simulator shows
   0.5-0.85 x the closed form's refills per wrap;
-- short runs: the closed form is the steady state; the simulator starts cold
-  (every pool empty), so the first visit of each page is a new mapping and
-  each per-mm pool skips its first wrap;
+- short runs: the closed form is the steady state. The simulator starts every
+  pool's scan cursor where the steady state has it (uniformly anywhere), so
+  wrap and flush rates are steady from the first second, but the pools start
+  empty, so hits build up over the first cycle; ``warmup=`` seconds (``--warmup``)
+  run first and are left out of the rates;
 - few CPUs busy (tasks x threads < CPUs) with copy faults: events of a CPU
   whose only thread sleeps are lost (reported as ``lost_events``).
 

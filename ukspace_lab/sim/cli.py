@@ -18,6 +18,8 @@ def add_parser(sub: Any) -> None:
     length.add_argument("--seconds", type=float, default=None,
                         help="simulated seconds per strategy (default 0.5)")
     length.add_argument("--ops", type=int, default=None, help="events per strategy instead")
+    p.add_argument("--warmup", type=float, default=0.0, metavar="S",
+                   help="simulated seconds run first and left out of the rates (default 0)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
@@ -40,7 +42,8 @@ def _text(scn, df) -> str:
 
 def run(args: argparse.Namespace) -> int:
     scn = scenario_from_args(args)
-    df = simulate(scn, seconds=args.seconds, ops=args.ops, seed=args.seed, progress=True)
+    df = simulate(scn, seconds=args.seconds, ops=args.ops, seed=args.seed, progress=True,
+                  warmup=args.warmup)
     if args.json:
         doc = results_json(scn, args.scenario, df)
         doc["engine"] = "sim"

@@ -48,39 +48,86 @@ def _check_length(seconds: float | None, ops: int | None) -> None:
 
 def run_plan(pl: Plan, *, seconds: float | None = None, ops: int | None = None,
              seed: int = 1, progress: bool = False, runner: Runner = run_chunk,
-             finisher: Runner = finish) -> tuple[S.World, float]:
-    """Play one strategy; returns the final world and the wall time it took."""
+             finisher: Runner = finish, warmup: float = 0.0,
+             start: str = "steady") -> tuple[S.World, float]:
+    """Play one strategy; returns the final world and the wall time it took.
+
+    ``start="steady"`` puts every pool's scan cursor where the steady state has
+    it (uniformly anywhere); ``start="boot"`` starts them at 0, as after boot
+    (the hand-arithmetic tests count from there).
+
+    With ``warmup`` > 0 the first ``warmup`` simulated seconds bring the pools,
+    TLBs and run queue to their steady state and are then taken out of every
+    counter (the closed form is a steady state; a cold run's pools skip their
+    first wrap). The flushes-over-time bins cover the whole run.
+    """
     _check_length(seconds, ops)
+    _check_warmup(warmup, ops)
     if seconds is None and ops is None:
         seconds = DEFAULT_SECONDS
     par = pl.par.copy()
     if seconds is not None:
-        par[S.P_TEND] = seconds
-        par[S.P_BINW] = seconds / S.TIME_BINS
+        par[S.P_TEND] = warmup if warmup > 0 else seconds
+        par[S.P_BINW] = (warmup + seconds) / S.TIME_BINS
     else:
         par[S.P_MAXEV] = ops
         par[S.P_BINW] = max(ops / max(pl.rate, 1e-300), 1e-12) / S.TIME_BINS
     w = S.new_world(par)
+    if start not in ("steady", "boot"):
+        raise ScenarioError([f"start = {start!r}: allowed: steady, boot"], source="simulate")
+    if start == "steady":
+        _steady_cursors(w, seed)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     need_u = 16 * (8 + 3 * int(par[S.P_PPC]))
     n_u = max(CHUNK_U, need_u)
-    total = seconds if seconds is not None else float(ops)
+    total = warmup + seconds if seconds is not None else float(ops)
     bar = tqdm(total=total, desc=pl.strategy, unit="sim s" if seconds else "ev", delay=2.0,
                disable=not progress, leave=False)
     t0 = time.perf_counter()
     done = 0
     shown = 0.0
-    while not done:
-        w = w._replace(U=rng.random(n_u), E=rng.standard_exponential(CHUNK_E))
-        w.ist[S.I_UPOS] = 0
-        w.ist[S.I_EPOS] = 0
-        done = runner(w)
-        now = w.st[S.S_T] if seconds is not None else w.st[S.C_EVENTS]
-        bar.update(now - shown)
-        shown = now
-    finisher(w)
+    warm = None
+    while True:
+        while not done:
+            w = w._replace(U=rng.random(n_u), E=rng.standard_exponential(CHUNK_E))
+            w.ist[S.I_UPOS] = 0
+            w.ist[S.I_EPOS] = 0
+            done = runner(w)
+            now = w.st[S.S_T] if seconds is not None else w.st[S.C_EVENTS]
+            bar.update(min(now, total) - shown)
+            shown = min(now, total)
+        finisher(w)
+        if warmup > 0 and warm is None:       # end of the warm-up: go on to the measured part
+            warm = w.st.copy()
+            w.hist[:] = 0
+            w.par[S.P_TEND] = warmup + seconds
+            done = 0
+            continue
+        break
+    if warm is not None:
+        w.st[S.C_EVENTS:] -= warm[S.C_EVENTS:]
+        w.st[S.S_T] -= warmup
     bar.close()
     return w, time.perf_counter() - t0
+
+
+def _steady_cursors(w: S.World, seed: int) -> None:
+    """Start every pool's scan cursor (last_pkmap_nr, and each mm's) where the
+    steady state has it: uniformly anywhere. From a common cursor 0 all pools
+    would wrap in lockstep for the first cycles. Drawn from a stream of its
+    own, so the event stream of a seed does not change."""
+    init = np.random.default_rng([seed, 0x5EED])
+    w.ist[S.I_GLAST] = init.integers(0, w.g_slot.shape[1])
+    P = w.p_slot.shape[2]
+    w.p_meta[:, 0] = init.integers(-1, P - 1, size=w.p_meta.shape[0])
+
+
+def _check_warmup(warmup: float, ops: int | None) -> None:
+    if not (warmup >= 0 and math.isfinite(warmup)):
+        raise ScenarioError([f"warmup = {warmup!r}: must be 0 or a positive number of "
+                             "simulated seconds"], source="simulate")
+    if warmup > 0 and ops is not None:
+        raise ScenarioError(["warmup goes with seconds, not with ops"], source="simulate")
 
 
 def _percentiles(hist: np.ndarray) -> dict[str, float]:
@@ -120,11 +167,13 @@ def measures(w: S.World, sim_seconds: float) -> dict[str, float]:
     }
 
 
-def distributions(w: S.World, sim_seconds: float) -> dict[str, Any]:
-    """What the means hide: kmap waits, flushes over time, the scheduler's view."""
+def distributions(w: S.World, sim_seconds: float,
+                  bin_span: float | None = None) -> dict[str, Any]:
+    """What the means hide: kmap waits, flushes over time, the scheduler's view.
+    The time bins span ``bin_span`` (the whole run, warm-up included)."""
     st = w.st
     span = sim_seconds if sim_seconds > 0 else 1.0
-    width = span / S.TIME_BINS
+    width = (bin_span or span) / S.TIME_BINS
     waits = _percentiles(w.hist)
     waits["mean_ns"] = float(st[S.C_WAIT_SUM] / st[S.C_WAIT_N] * 1e9) if st[S.C_WAIT_N] else 0.0
     waits["kmaps"] = int(st[S.C_WAIT_N])
@@ -145,11 +194,13 @@ def distributions(w: S.World, sim_seconds: float) -> dict[str, Any]:
 
 def simulate(scn: Scenario, *, seconds: float | None = None, ops: int | None = None,
              seed: int | None = None, progress: bool = False,
-             runner: Runner = run_chunk, finisher: Runner = finish) -> pd.DataFrame:
+             runner: Runner = run_chunk, finisher: Runner = finish,
+             warmup: float = 0.0) -> pd.DataFrame:
     """Simulate every strategy of ``scn``: one row per strategy with every
     RESULT_KEYS column (budget columns from the closed form, rates measured),
     plus ``events``, ``sim_seconds``, ``wall_seconds`` and ``engine`` = "sim".
-    Per-strategy distributions are in ``df.attrs["distributions"]``."""
+    Per-strategy distributions are in ``df.attrs["distributions"]``.
+    ``warmup`` simulated seconds are run first and left out of the rates."""
     _check_length(seconds, ops)
     seed = scn.seed if seed is None else int(seed)
     p = points_from_scenario(scn)
@@ -160,7 +211,7 @@ def simulate(scn: Scenario, *, seconds: float | None = None, ops: int | None = N
                      leave=False):
         pl = plan(scn, name, p)
         w, wall = run_plan(pl, seconds=seconds, ops=ops, seed=seed, progress=progress,
-                           runner=runner, finisher=finisher)
+                           runner=runner, finisher=finisher, warmup=warmup)
         sim_s = float(w.st[S.S_T])
         row: dict[str, Any] = {"strategy": name}
         row.update({k: closed.at[name, k] for k in BUDGET_COLUMNS})
@@ -168,7 +219,7 @@ def simulate(scn: Scenario, *, seconds: float | None = None, ops: int | None = N
         row.update(events=int(w.st[S.C_EVENTS]), sim_seconds=sim_s, wall_seconds=wall,
                    engine="sim")
         rows.append(row)
-        dists[name] = distributions(w, sim_s)
+        dists[name] = distributions(w, sim_s, bin_span=sim_s + warmup)
     df = pd.DataFrame(rows, columns=[*RESULT_KEYS, "events", "sim_seconds", "wall_seconds",
                                      "engine"])
     df["point"] = 0
