@@ -124,3 +124,18 @@ def test_4g4g_reloads_cr3_on_every_entry_and_exit():
 def test_flat64_costs_nothing():
     row = run().loc["flat64"]
     assert row.kmaps_per_s == row.cpu_overhead_pct == row.global_tlb_flushes_per_s == 0
+
+
+def test_sweep_axes_become_columns_with_their_values():
+    """Every axis is a column holding its validated value, in the order given; an
+    axis named like a result column takes its dotted key."""
+    scn = load_scenario("default")
+    df = evaluate(scn, {"machine.split": ["3G/1G", "2G/2G"], "ram": ["4GiB"],
+                        "highmem_cache_fraction": [0.5, "auto"]})
+    assert list(df.columns[1:4]) == ["machine.split", "ram",
+                                     "workload.highmem_cache_fraction"]
+    assert set(df["machine.split"]) == {"3G/1G", "2G/2G"}
+    assert set(df["ram"]) == {4 << 30}
+    row = df[(df.strategy == "mainline") & (df["machine.split"] == "2G/2G")
+             & (df["workload.highmem_cache_fraction"] == "auto")].iloc[0]
+    assert row.lowmem_bytes == (2 << 30) - (128 << 20)   # 4G - 2G - VMALLOC_RESERVE

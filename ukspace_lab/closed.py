@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import kmap, tlb
-from .inputs import Points, points_from_scenario
+from .inputs import Points, axis_key, points_from_scenario
 from .layout import last_pkmap
 from .memory import budget
 from .pagetables import PAGE, ptrs_per_pte
@@ -234,8 +234,10 @@ def evaluate_points(p: Points, strategies: Iterable[str]) -> pd.DataFrame:
     for name in strategies:
         cols = evaluate_strategy(p, strategy(name))
         frame = pd.DataFrame({"strategy": name, **{k: cols[k] for k in RESULT_KEYS[1:]}})
-        for axis in p.axes:
-            frame.insert(1, axis, _axis_column(p, axis))
+        for i, axis in enumerate(p.axes):
+            column = axis_key(axis) if axis in frame.columns else axis
+            frame.insert(1 + i, column, p.labels[axis] if axis in p.labels
+                         else _axis_column(p, axis))
         frame["point"] = np.arange(len(p))
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
@@ -244,7 +246,6 @@ def evaluate_points(p: Points, strategies: Iterable[str]) -> pd.DataFrame:
 
 
 def _axis_column(p: Points, axis: str) -> np.ndarray:
-    from .inputs import axis_key
     from .kernel import ERAS
     key = axis_key(axis).split(".")[-1]
     mapping = {"tasks": "tasks", "ram": "ram", "pool_entries": "pool", "cpus": "cpus",

@@ -9,7 +9,7 @@ point, so the kernel and the CPU model can be swept like any number.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ class Points:
 
     columns: dict[str, np.ndarray]
     axes: tuple[str, ...]
+    labels: dict[str, np.ndarray] = field(default_factory=dict)  # axis -> value per point
     _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -141,7 +142,21 @@ def points_from_scenario(scn: Scenario, axes: dict[str, list[Any]] | None = None
                 sel = index[axis] == j
                 for k, v in delta.items():
                     cols[k][sel] = v
-    return _finish(cols, tuple(axes))
+    labels = {}
+    if per_axis:
+        for axis, (name, values) in enumerate(axes.items()):
+            vals = np.empty(len(values), dtype=object)
+            vals[:] = [_label(s, axis_key(name)) for s in per_axis[axis]]
+            labels[name] = vals[index[axis]]
+    return replace(_finish(cols, tuple(axes)), labels=labels)
+
+
+def _label(scn: Scenario, key: str) -> Any:
+    """The validated value of a dotted key (sizes in bytes, choices as text)."""
+    node: Any = scn.to_plain()
+    for part in key.split("."):
+        node = node[part]
+    return node
 
 
 def points_from_arrays(scn: Scenario, arrays: dict[str, np.ndarray]) -> Points:
