@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from ukspace_lab import load_scenario, points_from_arrays
-from ukspace_lab.closed import evaluate_strategy
+from ukspace_lab.closed import evaluate_arrays, evaluate_strategy
 from ukspace_lab.strategies import STRATEGY_TABLE
 
 GRID_POINTS = 1_000_000
@@ -47,8 +47,7 @@ def main() -> None:
                for i in range(LOOP_POINTS)]
 
     def vectorised() -> None:
-        for s in strategies:
-            evaluate_strategy(big, s)
+        evaluate_arrays(big, scn.strategies)
 
     def per_point() -> None:
         for p in singles:

@@ -139,3 +139,25 @@ def test_sweep_axes_become_columns_with_their_values():
     row = df[(df.strategy == "mainline") & (df["machine.split"] == "2G/2G")
              & (df["workload.highmem_cache_fraction"] == "auto")].iloc[0]
     assert row.lowmem_bytes == (2 << 30) - (128 << 20)   # 4G - 2G - VMALLOC_RESERVE
+
+
+def test_chunked_grid_equals_one_pass():
+    """evaluate_arrays works through cache-sized chunks; the numbers are those of
+    one pass over the whole grid."""
+    import numpy as np
+
+    from ukspace_lab import points_from_arrays, strategy
+    from ukspace_lab.closed import CHUNK, evaluate_arrays, evaluate_strategy
+
+    scn = load_scenario("default")
+    rng = np.random.default_rng(3)
+    n = 2 * CHUNK + 17
+    arrays = {"tasks": rng.integers(1, 3000, n).astype(float),
+              "pool": rng.choice([8.0, 64.0, 512.0], n),
+              "cpus": rng.choice([1.0, 4.0, 16.0], n)}
+    chunked = evaluate_arrays(points_from_arrays(scn, arrays), scn.strategies)
+    for name in scn.strategies:
+        whole = evaluate_strategy(points_from_arrays(scn, arrays), strategy(name))
+        for key, values in chunked[name].items():
+            np.testing.assert_array_equal(values, np.broadcast_to(whole[key], (n,)),
+                                          err_msg=f"{name} {key}")

@@ -228,11 +228,35 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
     }
 
 
+CHUNK = 16384   # points per pass: the working arrays stay in cache (2x faster than 1M)
+
+
+def evaluate_arrays(p: Points, strategies: Iterable[str]) -> dict[str, dict[str, np.ndarray]]:
+    """Every result column of every strategy, as arrays over the points.
+
+    The grid is evaluated in cache-sized chunks, all strategies per chunk, so
+    the geometry they share (Points.memo) is computed once per chunk.
+    """
+    names = list(strategies)
+    strats = [strategy(n) for n in names]
+    if len(p) <= CHUNK:
+        return {n: evaluate_strategy(p, s) for n, s in zip(names, strats, strict=True)}
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for start in range(0, len(p), CHUNK):
+        chunk = p.slice(start, start + CHUNK)
+        for name, s in zip(names, strats, strict=True):
+            cols = evaluate_strategy(chunk, s)
+            dest = out.setdefault(name, {k: np.empty(len(p), dtype=np.asarray(v).dtype)
+                                         for k, v in cols.items()})
+            for k, v in cols.items():
+                dest[k][start:start + len(chunk)] = v
+    return out
+
+
 def evaluate_points(p: Points, strategies: Iterable[str]) -> pd.DataFrame:
     """A tidy table: one row per point and strategy, the swept inputs as columns."""
     frames = []
-    for name in strategies:
-        cols = evaluate_strategy(p, strategy(name))
+    for name, cols in evaluate_arrays(p, strategies).items():
         frame = pd.DataFrame({"strategy": name, **{k: cols[k] for k in RESULT_KEYS[1:]}})
         for i, axis in enumerate(p.axes):
             column = axis_key(axis) if axis in frame.columns else axis

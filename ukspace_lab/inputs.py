@@ -44,6 +44,11 @@ class Points:
     def __getitem__(self, key: str) -> np.ndarray:
         return self.columns[key]
 
+    def slice(self, start: int, stop: int) -> Points:
+        """Points start..stop (views, a memo of their own)."""
+        return Points({k: v[start:stop] for k, v in self.columns.items()}, self.axes,
+                      {k: v[start:stop] for k, v in self.labels.items()})
+
     def era(self, name: str) -> np.ndarray:
         """An era constant per point (data/kernels.yaml)."""
         return self.columns[f"era.{name}"]
