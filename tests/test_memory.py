@@ -66,3 +66,14 @@ def test_modern_swiotlb_above_4gib():
     hi = load_scenario("default", {"machine.kernel": "modern", "machine.ram": "6GiB"})
     fixed_lo, fixed_hi = one(lo, "highpte", "fixed"), one(hi, "highpte", "fixed")
     assert fixed_hi - fixed_lo == 64 * MiB + 4 * GiB // 4096 * 40
+
+
+def test_the_binding_task_limit_is_named():
+    """default: mainline runs out of lowmem (154), highpte of highmem for its PTE
+    pages (3,801); threaded: 64 threads per task leave 32768 / 64 = 512 PIDs' worth."""
+    scn = load_scenario("default")
+    p = points_from_scenario(scn)
+    assert budget(p, strategy("mainline")).task_limit[0] == "lowmem"
+    assert budget(p, strategy("highpte")).task_limit[0] == "highmem"
+    threaded = budget(points_from_scenario(load_scenario("threaded")), strategy("highpte"))
+    assert threaded.task_limit[0] == "PID_MAX" and threaded.max_tasks[0] == 32768 // 64

@@ -469,18 +469,8 @@ class Findings:
 
 def _task_limit(p: Points, name: str) -> tuple[str, float, float]:
     """(binding limit, max tasks, lowmem per task) of a strategy (memory.budget)."""
-    s = strategy(name)
-    b = budget(p, s)
-    per_task = float(b.per_task_lowmem[0])
-    low = math.floor(max(float(b.space.lowmem[0] - b.fixed[0]), 0.0) / per_task)
-    pid = math.floor(float(p.era("pid_max")[0] / p["threads"][0]))
-    highmem = float(b.space.highmem[0])
-    pte_bytes = float(b.pte_pages_per_task[0]) * PAGE
-    high = math.inf if (s.pte_home == "lowmem" or highmem <= 0 or pte_bytes <= 0) \
-        else math.floor(highmem / pte_bytes)
-    limits = {"lowmem": low, "highmem": high, "PID_MAX": pid}
-    name_ = min(limits, key=lambda k: limits[k])
-    return name_, limits[name_], per_task
+    b = budget(p, strategy(name))
+    return str(b.task_limit[0]), float(b.max_tasks[0]), float(b.per_task_lowmem[0])
 
 
 def _rows(scn: Scenario, df: pd.DataFrame, names: list[str]) -> tuple[Row, ...]:

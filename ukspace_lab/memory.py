@@ -20,6 +20,8 @@ from .layout import FOUR_GIB, Space, address_space, region_bytes
 from .pagetables import PAGE, pte_span, task_pte_pages, upper_pagetable_bytes
 from .strategies import Strategy, design_constant
 
+TASK_LIMITS = ("lowmem", "highmem", "PID_MAX")
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -37,6 +39,7 @@ class Budget:
     lowmem_free: np.ndarray
     max_tasks: np.ndarray
     boots: np.ndarray
+    task_limit: np.ndarray     # what caps max_tasks: "lowmem", "highmem" or "PID_MAX"
 
 
 def mem_map_bytes(p: Points, s: Strategy) -> np.ndarray:
@@ -83,6 +86,8 @@ def budget(p: Points, s: Strategy) -> Budget:
     high_pt = np.where(pte_in_low, 0.0, ptes * PAGE)
     max_high = np.where(high_pt > 0, np.floor(sp.highmem / np.where(high_pt > 0, high_pt, 1)),
                         np.inf)
-    max_tasks = np.minimum(np.minimum(max_low, max_pid), max_high)
+    limits = np.stack([max_low, max_high, max_pid])
+    max_tasks = limits.min(axis=0)
+    binding = np.array(TASK_LIMITS, dtype=object)[limits.argmin(axis=0)]
     return Budget(sp, mem_map, fixed, per_task, ptes, pt_total, pt_low, region_pages,
-                  used, free, max_tasks, room > 0)
+                  used, free, max_tasks, room > 0, binding)
