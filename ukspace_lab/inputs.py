@@ -181,13 +181,17 @@ def points_from_arrays(scn: Scenario, arrays: dict[str, np.ndarray]) -> Points:
     return _finish(cols, tuple(arrays))
 
 
+def _era_number(era: str, name: str) -> float:
+    """An era constant as a number (the read path as its READ_KMAPS code)."""
+    value = getattr(kernel_era(era), name)
+    return float(READ_KMAPS.index(value) if isinstance(value, str) else value)
+
+
 def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
+    """Gather each point's era constants and cost figures into columns."""
     era_idx = cols["era_index"].astype(int)
     for name in _ERA_FIELDS:
-        table = np.array([float(getattr(kernel_era(e), name) if not isinstance(
-            getattr(kernel_era(e), name), str) else READ_KMAPS.index(getattr(kernel_era(e), name)))
-            for e in ERAS])
-        cols[f"era.{name}"] = table[era_idx]
+        cols[f"era.{name}"] = np.array([_era_number(e, name) for e in ERAS])[era_idx]
     cpu_idx = cols["cpu_index"].astype(int)
     tables = [cost_table(m) for m in cpu_models()]
     for name in COST_FIELDS:
