@@ -260,27 +260,13 @@ def evaluate_points(p: Points, strategies: Iterable[str]) -> pd.DataFrame:
         frame = pd.DataFrame({"strategy": name, **{k: cols[k] for k in RESULT_KEYS[1:]}})
         for i, axis in enumerate(p.axes):
             column = axis_key(axis) if axis in frame.columns else axis
-            frame.insert(1 + i, column, p.labels[axis] if axis in p.labels
-                         else _axis_column(p, axis))
+            # labels: validated values (points_from_scenario); else a numeric input
+            frame.insert(1 + i, column, p.labels.get(axis, p.columns.get(axis)))
         frame["point"] = np.arange(len(p))
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     out["model_version"] = MODEL_VERSION
     return out
-
-
-def _axis_column(p: Points, axis: str) -> np.ndarray:
-    from .kernel import ERAS
-    key = axis_key(axis).split(".")[-1]
-    mapping = {"tasks": "tasks", "ram": "ram", "pool_entries": "pool", "cpus": "cpus",
-               "threads_per_task": "threads", "shared_segment": "shared",
-               "reads_per_s": "reads_per_s", "ctxsw_per_s": "ctxsw_per_s",
-               "scan_pages_per_s": "scan_pages_per_s",
-               "highmem_cache_fraction": "highmem_fraction"}
-    if key == "kernel":
-        return np.array(ERAS, dtype=object)[p["era_index"].astype(int)]
-    col = mapping.get(key, key)
-    return p[col] if col in p.columns else np.full(len(p), np.nan)
 
 
 def evaluate(scn: Scenario, axes: dict | None = None) -> pd.DataFrame:

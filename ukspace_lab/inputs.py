@@ -201,15 +201,4 @@ def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
     return Points(columns=cols, axes=axes)
 
 
-def grid(**axes: list[Any]) -> dict[str, list[Any]]:
-    """Axes as keyword arguments, for readable calls: ``grid(tasks=[1, 10])``."""
-    return dict(axes)
-
-
-def product_size(axes: dict[str, list[Any]]) -> int:
-    """How many points a set of axes spans."""
-    return int(np.prod([len(v) for v in axes.values()])) if axes else 1
-
-
-__all__ = ["Points", "points_from_scenario", "points_from_arrays", "axis_key", "grid",
-           "product_size"]
+__all__ = ["Points", "axis_key", "points_from_arrays", "points_from_scenario"]

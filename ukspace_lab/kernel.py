@@ -64,12 +64,6 @@ def _raw() -> dict[str, Any]:
         return yaml.safe_load(fh)["eras"]
 
 
-@cache
-def kernel_sources(name: str) -> dict[str, str]:
-    """The source line of every constant of an era (after inheritance)."""
-    return {k: v["source"] for k, v in _resolved(name).items() if isinstance(v, dict)}
-
-
 def _resolved(name: str) -> dict[str, Any]:
     raw = _raw()
     if name not in raw:

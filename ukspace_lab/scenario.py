@@ -325,25 +325,3 @@ def load_scenario(name_or_path: str | Path = "default",
         for key, value in (overrides or {}).items():
             _set_dotted(data, key, value)
     return validate_scenario(data, source=f"scenario {path.name}")
-
-
-def available_keys() -> list[str]:
-    """Every dotted key a scenario accepts (for help texts)."""
-    keys = []
-    for name, field in Scenario.model_fields.items():
-        ann = field.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            keys += [f"{name}.{k}" for k in ann.model_fields]
-        else:
-            keys.append(name)
-    return keys
-
-
-def era_of(scn: Scenario):
-    """The kernel constants of the scenario's era."""
-    return kernel_era(scn.machine.kernel)
-
-
-def page_offset(split: str) -> int:
-    """PAGE_OFFSET (= TASK_SIZE) for a split."""
-    return SPLITS[split]
