@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SCENARIO ?= default
 KERNEL_NAME := ukspace-lab
 
-.PHONY: all setup browser report test test-fast lint bench lab calibrate clean
+.PHONY: all setup host-tools browser report test test-fast lint bench lab calibrate clean
 
 all: test
 
@@ -24,13 +24,17 @@ $(STAMP): pyproject.toml
 WIDGET_JS := .cache/html-manager/dist/embed.js
 
 $(WIDGET_JS): tools/fetch_widget_manager.sh
-	bash tools/fetch_widget_manager.sh --no-browser
-
-# Debian's chromium for the browser tests (installed only when missing)
-browser:
 	bash tools/fetch_widget_manager.sh
 
-setup: $(STAMP) $(WIDGET_JS) browser
+# Host tools the tests need, installed with apt-get when missing (root):
+# qemu-system-x86, gcc-multilib and cpio for the calibration guest, chromium for
+# the report's browser test. Every test that needs one runs after this.
+host-tools:
+	bash tools/install_host_tools.sh
+
+browser: host-tools
+
+setup: $(STAMP) $(WIDGET_JS) host-tools
 
 report: $(STAMP) $(WIDGET_JS)
 	$(BIN)/ukspace-lab report $(SCENARIO)
@@ -38,18 +42,17 @@ report: $(STAMP) $(WIDGET_JS)
 lint: $(STAMP)
 	$(BIN)/ruff check ukspace_lab tests
 
-test: $(STAMP) $(WIDGET_JS) browser lint
+test: $(STAMP) $(WIDGET_JS) host-tools lint
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP) $(WIDGET_JS)
+test-fast: $(STAMP) $(WIDGET_JS) host-tools
 	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 # Boot a real i386 PAE kernel under QEMU and refresh data/calibration/
-# (installs qemu-system-x86, gcc-multilib and cpio with apt when missing).
-calibrate: $(STAMP)
+calibrate: $(STAMP) host-tools
 	$(BIN)/ukspace-lab calibrate --kmap-cpus 1,2,4
 
 lab: $(STAMP)

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Install what the offline report page and its browser test need:
-#   1. the Jupyter widget manager (@jupyter-widgets/html-manager, its non-AMD
-#      embed.js bundle and the fonts it references) from the npm registry into
-#      .cache/html-manager/, copied next to every report's index.html so the
-#      widgets render from file:// with no network and no CDN;
-#   2. Debian's chromium (for tests/test_report_browser.py) when it is missing.
-# Idempotent: does nothing when both are already there.
+# Install what the offline report page needs: the Jupyter widget manager
+# (@jupyter-widgets/html-manager, its non-AMD embed.js bundle and the fonts it
+# references) from the npm registry into .cache/html-manager/, copied next to
+# every report's index.html so the widgets render from file:// with no network
+# and no CDN. Idempotent: does nothing when it is already there.
+# (Chromium for the browser test comes from tools/install_host_tools.sh.)
 #
-# Usage: tools/fetch_widget_manager.sh [--no-browser]
+# Usage: tools/fetch_widget_manager.sh
 # Env:   HTML_MANAGER_VERSION (default below; must satisfy ipywidgets'
 #        __html_manager_version__ range, ^1.0.1 for ipywidgets 8.1)
 set -euo pipefail
@@ -16,12 +15,10 @@ TMP_DIR=""
 VERSION="${HTML_MANAGER_VERSION:-1.0.15}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="$ROOT/.cache/html-manager"
-WANT_BROWSER=1
 for arg in "$@"; do
   case "$arg" in
-    --no-browser) WANT_BROWSER=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) echo "fetch_widget_manager.sh: unknown argument $arg (allowed: --no-browser)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "fetch_widget_manager.sh: unknown argument $arg (it takes none)" >&2; exit 2 ;;
   esac
 done
 
@@ -66,23 +63,4 @@ fetch_html_manager() {
   echo "widget manager: installed $(cat "$DEST/dist/PACKAGE.txt") into $DEST"
 }
 
-install_browser() {
-  if command -v chromium > /dev/null; then
-    echo "browser: $(command -v chromium) present"
-    return
-  fi
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get > /dev/null; then
-    echo "browser: installing Debian's chromium (for tests/test_report_browser.py)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq chromium > /dev/null
-  else
-    echo "browser: chromium is missing; install it (Debian: sudo apt-get install chromium)" \
-         "to run tests/test_report_browser.py" >&2
-  fi
-}
-
 fetch_html_manager
-if [[ "$WANT_BROWSER" == 1 ]]; then
-  install_browser
-fi

@@ -151,8 +151,13 @@ def find_kernel_package(log: Log = _print) -> tuple[str, str]:
         if version:
             log(f"kernel package: {name}:{FOREIGN_ARCH} {version}")
             return name, version
-    raise FetchError("no linux-image-*-686-pae(-unsigned) i386 package found in the apt "
-                     "index (is the i386 architecture added and `apt-get update` done?)")
+    raise FetchError(
+        "no linux-image-*-686-pae(-unsigned) i386 package is in the apt index. Debian 13 "
+        "(trixie) and later build no 32-bit x86 kernels, so on such a host add a Debian 12 "
+        "(bookworm) source for i386, e.g. `deb [arch=i386] http://deb.debian.org/debian "
+        "bookworm main` in /etc/apt/sources.list.d/bookworm-i386.list, then rerun; or run "
+        "the calibration on a Debian 12 host. The committed measurements in "
+        "data/calibration/ stay valid meanwhile.")
 
 
 def download_and_unpack(package: str, dest: Path, log: Log = _print) -> Path:
