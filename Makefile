@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml
 # The offline page's widget manager (npm's @jupyter-widgets/html-manager, into .cache/)
 WIDGET_JS := .cache/html-manager/dist/embed.js
 
-$(WIDGET_JS): tools/fetch_widget_manager.sh
-	bash tools/fetch_widget_manager.sh
+$(WIDGET_JS): $(STAMP) ukspace_lab/present/widget_manager.py
+	$(BIN)/python -m ukspace_lab.present.widget_manager
 
 # Host tools the tests need, installed with apt-get when missing (root):
 # qemu-system-x86, gcc-multilib and cpio for the calibration guest, chromium for

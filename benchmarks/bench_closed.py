@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 from ukspace_lab import load_scenario, points_from_arrays
-from ukspace_lab.closed import evaluate_arrays, evaluate_strategy
-from ukspace_lab.strategies import STRATEGY_TABLE
+from ukspace_lab.model.closed import evaluate_arrays, evaluate_strategy
+from ukspace_lab.model.strategies import strategy_table
 
 GRID_POINTS = 1_000_000
 LOOP_POINTS = 200
@@ -38,7 +38,7 @@ def _time(fn) -> float:
 
 def main() -> None:
     scn = load_scenario("default")
-    strategies = [STRATEGY_TABLE[s] for s in scn.strategies]
+    strategies = [strategy_table()[s] for s in scn.strategies]
     big = _grid(scn, GRID_POINTS)
     singles = [_grid(scn, 1) for _ in range(1)]
     small = _grid(scn, LOOP_POINTS)

@@ -15,7 +15,8 @@ import statistics
 import time
 
 from ukspace_lab import load_scenario
-from ukspace_lab.sweep import parse_axes, run_sweep
+from ukspace_lab.study.axes import parse_axes
+from ukspace_lab.study.sweep import run_sweep
 
 GRID_AXES = ["tasks=10:10000:100", "ram=1GiB:64GiB:10", "pool_entries=8:512:10",
              "reads_per_s=0:2000:10", "cpus=1:64:10"]

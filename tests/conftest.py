@@ -16,3 +16,11 @@ def default():
 def point(scn, **overrides):
     """The scenario with dotted overrides applied (and validated)."""
     return scn.with_overrides(overrides)
+
+
+@pytest.fixture(scope="session")
+def widget_manager():
+    """The offline page's widget manager (`make` fetches it; fetched here if missing)."""
+    from ukspace_lab.present.widget_manager import ensure
+
+    return ensure()

@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from ukspace_lab.paths import ROOT
+from ukspace_lab.resources import ROOT
 
 
 def _name(req: str) -> set[str]:

@@ -1,39 +1,38 @@
 """ukspace-lab: Martin Bligh's 2002 u-k-space proposal, and what shipped, in numbers.
 
-The public surface, re-exported from the modules named after what they model.
+The public surface is the table in :mod:`ukspace_lab._api`: each name is
+imported from the module named after what it models the first time it is
+used. ``ukspace_lab.model`` is the kernel model and the closed form,
+``ukspace_lab.sim`` the event simulator, ``ukspace_lab.study`` the sweeps and
+the verdict, ``ukspace_lab.present`` the words and pictures.
 """
 
-from .closed import MODEL_VERSION, RESULT_KEYS, evaluate, evaluate_points
-from .costs import CostTable, cost_table, cpu_models
-from .inputs import Points, points_from_arrays, points_from_scenario
-from .kernel import ERAS, KernelEra, kernel_era
-from .layout import Area, address_space, areas
-from .memory import Budget, budget
-from .scenario import (
-    STRATEGIES,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    parse_overrides,
-    scenario_names,
-    validate_scenario,
-)
-from .strategies import STRATEGY_TABLE, Strategy, strategy
-from .sweep import run_sweep
-from .units import format_size, parse_size
+from __future__ import annotations
 
-__version__ = MODEL_VERSION
+import importlib
+from typing import Any
 
-__all__ = [
-    "MODEL_VERSION", "RESULT_KEYS", "evaluate", "evaluate_points",
-    "CostTable", "cost_table", "cpu_models",
-    "Points", "points_from_arrays", "points_from_scenario",
-    "ERAS", "KernelEra", "kernel_era",
-    "Area", "address_space", "areas",
-    "Budget", "budget",
-    "STRATEGIES", "Scenario", "ScenarioError", "load_scenario", "parse_overrides",
-    "scenario_names", "validate_scenario",
-    "STRATEGY_TABLE", "Strategy", "strategy",
-    "run_sweep",
-    "format_size", "parse_size",
-]
+from ._api import COMPUTED, OLD_MODULES, PUBLIC
+from .version import MODEL_VERSION as __version__
+
+__all__ = ["__version__", *PUBLIC, *COMPUTED]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or an old module name) on first use."""
+    if name in PUBLIC:
+        module, attr = PUBLIC[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in COMPUTED:
+        module, attr = COMPUTED[name]
+        return getattr(importlib.import_module(module), attr)()
+    elif name in OLD_MODULES:
+        value = importlib.import_module(OLD_MODULES[name])
+    else:
+        raise AttributeError(f"module 'ukspace_lab' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *PUBLIC, *COMPUTED])

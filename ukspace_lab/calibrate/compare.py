@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .paths import default_out_dir
+from .paths import committed_dir
 
 KIB = 1 << 10
 MIB = 1 << 20
@@ -69,7 +69,7 @@ def error_pct(measured: float, predicted: float) -> float:
 
 def load_measurements(data_dir: Path | None = None) -> dict[str, pd.DataFrame]:
     """The committed calibration tables (``data/calibration/*.csv``) that exist."""
-    folder = data_dir or default_out_dir()
+    folder = data_dir or committed_dir()
     return {n: pd.read_csv(folder / f"{n}.csv") for n in TABLES if (folder / f"{n}.csv").is_file()}
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..plots import STRATEGY_COLORS, new_figure
+from ..present.plots import STRATEGY_COLORS, new_figure
 
 GIB = float(1 << 30)
 MIB = float(1 << 20)

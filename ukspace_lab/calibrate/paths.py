@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .. import resources
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 """Directory holding ``workload.c`` and the guest shell scripts."""
 
@@ -14,11 +16,8 @@ GUEST_JOBS = PACKAGE_DIR / "guest_jobs.sh"
 
 
 def project_root() -> Path:
-    """The checkout root: the nearest parent of the package with a pyproject.toml, else cwd."""
-    for parent in PACKAGE_DIR.parents:
-        if (parent / "pyproject.toml").is_file():
-            return parent
-    return Path.cwd()
+    """The checkout root (log lines show paths relative to it), else the working folder."""
+    return resources.ROOT if resources.in_checkout() else Path.cwd()
 
 
 def cache_dir() -> Path:
@@ -27,9 +26,16 @@ def cache_dir() -> Path:
     Overridable with the ``UKSPACE_CALIBRATE_CACHE`` environment variable.
     """
     override = os.environ.get("UKSPACE_CALIBRATE_CACHE")
-    return Path(override) if override else project_root() / ".cache" / "calibrate"
+    return Path(override) if override else resources.cache_dir() / "calibrate"
+
+
+def committed_dir() -> Path:
+    """The committed measurements the model is held against: ``data/calibration/``."""
+    return resources.data_dir() / "calibration"
 
 
 def default_out_dir() -> Path:
-    """The committed measurement folder, ``data/calibration/``."""
-    return project_root() / "data" / "calibration"
+    """Where ``ukspace-lab calibrate`` writes: ``data/calibration/`` of a checkout (it
+    refreshes the committed measurements), else ``calibration/`` of the working folder
+    (an installed package never writes into site-packages)."""
+    return committed_dir() if resources.in_checkout() else Path.cwd() / "calibration"

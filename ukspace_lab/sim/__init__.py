@@ -65,6 +65,6 @@ pages (counts, no per-page randomness). Full-size scenarios run whole (no
 sampling of tasks): the compiled loop does millions of events per second.
 """
 
-from .engine import simulate
+from .engine import simulate, simulate_record
 
-__all__ = ["simulate"]
+__all__ = ["simulate", "simulate_record"]

@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..closed import MODEL_VERSION, RESULT_KEYS, evaluate
-from ..inputs import points_from_scenario
-from ..scenario import Scenario, ScenarioError
+from ..errors import ScenarioError
+from ..model.closed import MODEL_VERSION, RESULT_KEYS, evaluate
+from ..model.inputs import points_from_scenario
+from ..model.record import Evaluation, evaluation
+from ..model.scenario import Scenario
 from . import state as S
 from .loop import finish, run_chunk
 from .plan import Plan, plan
@@ -226,3 +228,19 @@ def simulate(scn: Scenario, *, seconds: float | None = None, ops: int | None = N
     df["model_version"] = MODEL_VERSION
     df.attrs["distributions"] = dists
     return df
+
+
+SIM_COLUMNS = ("events", "sim_seconds", "wall_seconds", "engine")
+
+
+def simulate_record(scn: Scenario, *, seconds: float | None = None, ops: int | None = None,
+                    seed: int | None = None, progress: bool = False,
+                    runner: Runner = run_chunk, finisher: Runner = finish,
+                    warmup: float = 0.0) -> Evaluation:
+    """:func:`simulate` as the evaluated record (engine ``"sim"``, its distributions and
+    the seed it used): what the ``simulate`` command and the renderers read."""
+    df = simulate(scn, seconds=seconds, ops=ops, seed=seed, progress=progress,
+                  runner=runner, finisher=finisher, warmup=warmup)
+    return evaluation(scn, df, engine="sim", engine_columns=SIM_COLUMNS,
+                      distributions=df.attrs["distributions"],
+                      seed=scn.seed if seed is None else int(seed))

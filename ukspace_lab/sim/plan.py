@@ -13,14 +13,14 @@ from functools import cache
 import numpy as np
 import yaml
 
-from ..closed import READ_KMAP_CODES, _highmem_fraction
-from ..inputs import Points, points_from_scenario
-from ..layout import last_pkmap
-from ..memory import budget
-from ..pagetables import PAGE, ptrs_per_pte
-from ..paths import DATA_DIR
-from ..scenario import Scenario
-from ..strategies import Strategy, design_constant, strategy
+from ..model.closed import READ_KMAP_CODES, _highmem_fraction
+from ..model.inputs import Points, points_from_scenario
+from ..model.layout import last_pkmap
+from ..model.memory import budget
+from ..model.pagetables import PAGE, ptrs_per_pte
+from ..model.scenario import Scenario
+from ..model.strategies import Strategy, design_constant, strategy
+from ..resources import data_file
 from . import state as S
 
 ACCESS_CODES = {"direct": S.A_NONE, "window": S.A_NONE, "atomic": S.A_ATOMIC,
@@ -31,7 +31,7 @@ MAX_SCAN_CYCLE = 1 << 30
 @cache
 def sim_constant(group: str, key: str) -> float:
     """A constant of data/sim.yaml."""
-    with open(DATA_DIR / "sim.yaml", encoding="utf-8") as fh:
+    with open(data_file("sim.yaml"), encoding="utf-8") as fh:
         return float(yaml.safe_load(fh)[group][key]["value"])
 
 

@@ -1,0 +1,163 @@
+"""Closed-form rates on cases worked out by hand.
+
+Base case (``stream``): 2.4.18 PAE on 4 CPUs, one task reading 1000 one-page
+highmem page-cache pages per second out of a 1 TiB file set (so practically
+every kmap needs a new slot), no faults, scans or context switches.
+
+* global pkmap: one flush_tlb_all() per LAST_PKMAP = 512 new mappings:
+  1000 / 512 = 1.953125 flushes/s, each an IPI to the 3 other CPUs: 5.859375 IPIs/s.
+* ukspace's per-task pool of 64 with no context switches: one local flush per
+  64 new mappings: 15.625/s, and no IPI for a single-threaded task.
+* with 4 threads on 4 CPUs: the 3 other CPUs run the same mm, 3 IPIs per flush.
+"""
+
+import pytest
+
+from ukspace_lab import evaluate, load_scenario
+
+STREAM = {
+    "machine.kernel": "2.4.18", "machine.arch": "i386-pae", "machine.ram": "16GiB",
+    "machine.cpus": 4, "workload.tasks": 1, "workload.threads_per_task": 1,
+    "workload.reads_per_s": 1000, "workload.read_size": 4096,
+    "workload.highmem_cache_fraction": 1.0, "workload.file_set": "1TiB",
+    "workload.faults_per_s": 0, "workload.ctxsw_per_s": 0, "workload.forks_per_s": 0,
+    "workload.scan_pages_per_s": 0, "ukspace.pool_entries": 64,
+}
+
+
+def run(**extra):
+    scn = load_scenario("default", {**STREAM, **extra})
+    return evaluate(scn).set_index("strategy")
+
+
+def test_global_pkmap_flush_per_512_new_mappings():
+    df = run()
+    row = df.loc["mainline"]
+    assert row.kmaps_per_s == 1000
+    assert row.global_tlb_flushes_per_s == pytest.approx(1000 / 512, rel=1e-3)
+    assert row.ipis_per_s == pytest.approx(3 * 1000 / 512, rel=1e-3)
+    assert row.invlpg_per_s == 0
+
+
+def test_non_pae_flushes_per_1024():
+    df = run(**{"machine.arch": "i386", "machine.ram": "4GiB"})
+    assert df.loc["mainline"].global_tlb_flushes_per_s == pytest.approx(1000 / 1024, rel=1e-3)
+
+
+def test_kmap_lock_utilisation_by_hand():
+    """1000 x (150 hold + 80 new) + 1.953 flushes x (512 x 4 scan + 3500 wait + 3 x 1500
+    send + 300 flush) cycles, over a 700 MHz clock."""
+    busy = 1000 * (150 + 80) + 1000 / 512 * (512 * 4 + 3500 + 3 * 1500 + 300)
+    assert run().loc["mainline"].kmap_lock_utilization == pytest.approx(busy / 700e6, rel=1e-3)
+
+
+def test_per_task_pool_flushes_locally_once_per_pool():
+    row = run().loc["ukspace"]
+    assert row.local_tlb_flushes_per_s == pytest.approx(1000 / 64, rel=1e-3)
+    assert row.global_tlb_flushes_per_s == 0
+    assert row.ipis_per_s == 0
+
+
+def test_threaded_pool_flush_ipis_the_other_cpus():
+    row = run(**{"workload.threads_per_task": 4}).loc["ukspace"]
+    assert row.local_tlb_flushes_per_s == pytest.approx(1000 / 64, rel=1e-3)
+    assert row.ipis_per_s == pytest.approx(3 * 1000 / 64, rel=1e-3)
+
+
+def test_piggyback_removes_wrap_flushes_when_slices_are_short():
+    """8 single-threaded tasks on 4 CPUs, 500 switches/s each: about 2 new mappings per
+    slice, so a 64-entry pool reset at every switch-in from another mm practically
+    never wraps: with exponential slices, P(>64 maps in one) ~ (2/3)^64, about 1e-11,
+    times 4,000 switches/s. (One task alone on 4 CPUs never switches into another mm:
+    no reset.)"""
+    df = run(**{"workload.ctxsw_per_s": 500, "workload.tasks": 8})
+    assert df.loc["ukspace"].local_tlb_flushes_per_s < 1e-6
+    off = run(**{"workload.ctxsw_per_s": 500, "workload.tasks": 8, "ukspace.piggyback": False})
+    assert off.loc["ukspace"].local_tlb_flushes_per_s == pytest.approx(8 * 1000 / 64, rel=1e-3)
+    alone = run(**{"workload.ctxsw_per_s": 500})
+    assert alone.loc["ukspace"].local_tlb_flushes_per_s == pytest.approx(1000 / 64, rel=1e-3)
+
+
+def test_hits_when_the_file_set_fits_in_the_pool():
+    """256 highmem pages and 512 slots: once mapped, every kmap is a hit and the
+    pool never wraps."""
+    row = run(**{"workload.file_set": "1MiB"}).loc["mainline"]
+    assert row.kmap_hits_per_s == pytest.approx(1000)
+    assert row.global_tlb_flushes_per_s == 0
+
+
+def test_hit_ratio_against_the_explicit_sum():
+    """W = 2048 pages, N = 512 slots: after j new mappings a kmap hits with j/W, so a
+    cycle holds sum_j j/(W-j) hits for N misses (no digamma here)."""
+    W, N = 2048, 512
+    hits = sum(j / (W - j) for j in range(1, N + 1))
+    row = run(**{"workload.file_set": f"{W * 4}KiB"}).loc["mainline"]
+    assert row.kmap_hits_per_s / row.kmaps_per_s == pytest.approx(hits / (hits + N), rel=1e-6)
+    assert row.global_tlb_flushes_per_s == pytest.approx(
+        1000 * N / (hits + N) / N, rel=1e-6)
+
+
+def test_2_6_reads_use_kmap_atomic():
+    row = run(**{"machine.kernel": "2.6"}).loc["mainline"]
+    assert row.invlpg_per_s == 1000
+    assert row.global_tlb_flushes_per_s == 0
+
+
+def test_highpte_maps_a_pte_page_per_fault():
+    row = run(**{"workload.faults_per_s": 250}).loc["highpte"]
+    assert row.invlpg_per_s == 250
+    assert run(**{"workload.faults_per_s": 250}).loc["ukspace"].invlpg_per_s == 0
+
+
+def test_swapout_scan_goes_through_the_global_kmap_for_ukspace():
+    """51,200 PTEs scanned/s = 100 PTE pages (512 entries each) kmapped/s."""
+    row = run(**{"workload.scan_pages_per_s": 51200, "workload.reads_per_s": 0}).loc["ukspace"]
+    assert row.kmaps_per_s == pytest.approx(100)
+    assert row.global_tlb_flushes_per_s == pytest.approx(100 / 512)
+
+
+def test_4g4g_reloads_cr3_on_every_entry_and_exit():
+    row = run(**{"workload.faults_per_s": 100}).loc["4g4g"]
+    assert row.local_tlb_flushes_per_s == 2 * (1000 + 100)
+
+
+def test_flat64_costs_nothing():
+    row = run().loc["flat64"]
+    assert row.kmaps_per_s == row.cpu_overhead_pct == row.global_tlb_flushes_per_s == 0
+
+
+def test_sweep_axes_become_columns_with_their_values():
+    """Every axis is a column holding its validated value, in the order given; an
+    axis named like a result column takes its dotted key."""
+    scn = load_scenario("default")
+    df = evaluate(scn, {"machine.split": ["3G/1G", "2G/2G"], "ram": ["4GiB"],
+                        "highmem_cache_fraction": [0.5, "auto"]})
+    assert list(df.columns[1:4]) == ["machine.split", "ram",
+                                     "workload.highmem_cache_fraction"]
+    assert set(df["machine.split"]) == {"3G/1G", "2G/2G"}
+    assert set(df["ram"]) == {4 << 30}
+    row = df[(df.strategy == "mainline") & (df["machine.split"] == "2G/2G")
+             & (df["workload.highmem_cache_fraction"] == "auto")].iloc[0]
+    assert row.lowmem_bytes == (2 << 30) - (128 << 20)   # 4G - 2G - VMALLOC_RESERVE
+
+
+def test_chunked_grid_equals_one_pass():
+    """evaluate_arrays works through cache-sized chunks; the numbers are those of
+    one pass over the whole grid."""
+    import numpy as np
+
+    from ukspace_lab import points_from_arrays, strategy
+    from ukspace_lab.model.closed import CHUNK, evaluate_arrays, evaluate_strategy
+
+    scn = load_scenario("default")
+    rng = np.random.default_rng(3)
+    n = 2 * CHUNK + 17
+    arrays = {"tasks": rng.integers(1, 3000, n).astype(float),
+              "pool": rng.choice([8.0, 64.0, 512.0], n),
+              "cpus": rng.choice([1.0, 4.0, 16.0], n)}
+    chunked = evaluate_arrays(points_from_arrays(scn, arrays), scn.strategies)
+    for name in scn.strategies:
+        whole = evaluate_strategy(points_from_arrays(scn, arrays), strategy(name))
+        for key, values in chunked[name].items():
+            np.testing.assert_array_equal(values, np.broadcast_to(whole[key], (n,)),
+                                          err_msg=f"{name} {key}")

@@ -1,0 +1,143 @@
+"""TLB flush costs: what a flush_tlb_all(), a local CR3 reload and an IPI cost.
+
+``flush_tlb_all()`` (arch/i386/kernel/smp.c) sends an IPI to every other
+online CPU and waits for all of them; each CPU then runs ``__flush_tlb_all()``
+and loses its live entries, globals included. A local flush (a CR3 reload)
+drops the non-global entries of one CPU. The refills a flush causes are the
+live entries the running code needs again.
+
+Refills (checked against the event simulator, ukspace_lab/sim/tlb.py): a busy
+CPU's live set of ``L = tlb_entries x tlb_live_fraction`` entries is touched
+again at rate ``lambda = 1/retouch_time_s`` (data/sim.yaml) after a drop. With
+drops arriving as a Poisson stream of rate ``k`` the CPU refills
+``L k lambda / (lambda + k)`` per second; a design's flushes add ``k_s`` to the
+context-switch CR3 reloads ``k_b`` every design pays, so it costs
+``L lambda (k/(lambda+k) - k_b/(lambda+k_b))`` per busy CPU, ``k = k_b + k_s``:
+about L per flush when drops are rare, less when a context switch would have
+dropped the entries anyway.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import yaml
+
+from ..resources import data_file
+from .inputs import Points
+
+
+@cache
+def retouch_rate() -> float:
+    """lambda: the rate a running task re-touches each live TLB entry (data/sim.yaml)."""
+    with open(data_file("sim.yaml"), encoding="utf-8") as fh:
+        return 1.0 / float(yaml.safe_load(fh)["tlb"]["retouch_time_s"]["value"])
+
+
+def busy_cpus(p: Points) -> np.ndarray:
+    """CPUs with a thread to run: min(cpus, tasks x threads)."""
+    return np.minimum(p["cpus"], p["tasks"] * p["threads"])
+
+
+def switch_cr3_rate(p: Points, switches_per_task) -> np.ndarray:
+    """CR3 reloads per second per busy CPU from context switches between mms.
+
+    A switch happens only when another thread is runnable (more threads than
+    CPUs); the next thread (FIFO) belongs to the same mm with probability
+    (threads-1)/(n-1), and then no CR3 is reloaded (switch_mm with prev == next).
+    """
+    n = p["tasks"] * p["threads"]
+    other_mm = 1.0 - (p["threads"] - 1) / np.maximum(n - 1, 1)
+    rate = p["tasks"] * switches_per_task * other_mm / busy_cpus(p)
+    return np.where(n > p["cpus"], rate, 0.0)
+
+
+def flush_refills(p: Points, base_drops, design_drops) -> np.ndarray:
+    """Machine-wide refills per second caused by ``design_drops`` (flushes per
+    busy CPU per second) on top of ``base_drops`` (context-switch CR3 reloads)."""
+    lam = retouch_rate()
+    L = refills_per_flush(p)
+    k_b = np.asarray(base_drops, dtype=float)
+    k = k_b + np.asarray(design_drops, dtype=float)
+    return busy_cpus(p) * L * lam * (k / (lam + k) - k_b / (lam + k_b))
+
+
+def global_flush_work_cycles(p: Points) -> np.ndarray:
+    """Machine-wide cycles of one flush_tlb_all() without the refills it causes."""
+    others = p["cpus"] - 1
+    return (p["cpus"] * p.cost("global_flush_cycles")
+            + others * (p.cost("ipi_send_cycles") + p.cost("ipi_receive_cycles"))
+            + np.where(others > 0, p.cost("ipi_wait_cycles"), 0.0))
+
+
+def local_flush_work_cycles(p: Points, remote_cpus, any_remote=None) -> np.ndarray:
+    """Cycles of one mm-scoped flush without refills: CR3 reloads and the IPIs;
+    the sender waits for acks only when some other CPU was interrupted
+    (``any_remote``: the probability of that, default 1 if remote_cpus > 0)."""
+    if any_remote is None:
+        any_remote = np.where(remote_cpus > 0, 1.0, 0.0)
+    return (p.cost("cr3_reload_cycles") * (1 + remote_cpus)
+            + remote_cpus * (p.cost("ipi_send_cycles") + p.cost("ipi_receive_cycles"))
+            + any_remote * p.cost("ipi_wait_cycles"))
+
+
+def any_other_cpu_in_mm(p: Points) -> np.ndarray:
+    """Probability that a flushing mm runs on at least one other CPU (see
+    :func:`other_cpus_in_mm` for the two placements)."""
+    T = p["tasks"]
+    n = T * p["threads"]
+    share = np.where(n > 1, (p["threads"] - 1) / np.maximum(n - 1, 1), 0.0)
+    moving = np.where(n <= p["cpus"], (p["threads"] > 1) * 1.0,
+                      1.0 - (1.0 - share) ** (p["cpus"] - 1))
+    A = np.minimum(p["cpus"], n)
+    f = np.floor(A / T)
+    r = A - f * T
+    static = (r * (f + 1) * (f + 1 > 1) + (T - r) * f * (f > 1)) / np.maximum(A, 1)
+    return np.where(p["ctxsw_per_s"] > 0, moving, static)
+
+
+def refills_per_flush(p: Points) -> np.ndarray:
+    """TLB refills one CPU takes after a full flush (live fraction of its TLB)."""
+    return p.cost("tlb_entries") * p.cost("tlb_live_fraction")
+
+
+def global_flush_cycles(p: Points) -> np.ndarray:
+    """Machine-wide cycles of one flush_tlb_all(): every CPU flushes and refills,
+    the sender builds and sends cpus-1 IPIs and waits for their acks."""
+    cpus = p["cpus"]
+    others = cpus - 1
+    return (cpus * (p.cost("global_flush_cycles")
+                    + refills_per_flush(p) * p.cost("tlb_refill_cycles"))
+            + others * (p.cost("ipi_send_cycles") + p.cost("ipi_receive_cycles"))
+            + np.where(others > 0, p.cost("ipi_wait_cycles"), 0.0))
+
+
+def local_flush_cycles(p: Points, remote_cpus) -> np.ndarray:
+    """Cycles of one mm-scoped flush: a CR3 reload and refills here, plus an IPI
+    and the same work on each CPU in the mm's cpu_vm_mask (flush_tlb_mm())."""
+    one = p.cost("cr3_reload_cycles") + refills_per_flush(p) * p.cost("tlb_refill_cycles")
+    return (one * (1 + remote_cpus)
+            + remote_cpus * (p.cost("ipi_send_cycles") + p.cost("ipi_receive_cycles"))
+            + np.where(remote_cpus > 0, p.cost("ipi_wait_cycles"), 0.0))
+
+
+def other_cpus_in_mm(p: Points) -> np.ndarray:
+    """Expected other CPUs running a thread of the same mm when it flushes.
+
+    With context switches the threads move around: with n = tasks x threads
+    runnable threads on ``cpus`` CPUs, each other CPU runs a thread of this mm
+    with probability (threads-1)/(n-1), and never more than threads-1 of them.
+    With none the placement is static (the simulator's: CPU c runs thread c of
+    mm c mod tasks): an mm on k CPUs flushes k times as often and interrupts
+    k-1 others, so the mean is sum k(k-1) / sum k over the busy CPUs.
+    """
+    T = p["tasks"]
+    n = T * p["threads"]
+    share = np.where(n > 1, (p["threads"] - 1) / np.maximum(n - 1, 1), 0.0)
+    moving = np.minimum(p["threads"] - 1, (p["cpus"] - 1) * share)
+    A = np.minimum(p["cpus"], n)
+    f = np.floor(A / T)
+    r = A - f * T
+    static = (r * (f + 1) * f + (T - r) * f * (f - 1)) / np.maximum(A, 1)
+    return np.where(p["ctxsw_per_s"] > 0, moving, static)

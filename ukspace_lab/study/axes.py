@@ -1,0 +1,171 @@
+"""Sweep axes: ``name=v1,v2`` lists and ``start:stop:count[:log]`` ranges, each value
+validated against the scenario on its own."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from ..errors import ScenarioError
+from ..model.scenario import SWEEP_ALIASES, Scenario
+from ..units import parse_size
+
+NOT_SWEEPABLE = ("title", "strategies", "sweep")
+
+
+def axis_key(name: str) -> str:
+    """The dotted scenario key of an axis name (``tasks`` -> ``workload.tasks``)."""
+    return SWEEP_ALIASES.get(name, name)
+
+
+def _field(key: str) -> Any:
+    model: type[BaseModel] = Scenario
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        if part not in model.model_fields:
+            return None
+        info = model.model_fields[part]
+        if i == len(parts) - 1:
+            return info
+        if not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+            return None
+        model = info.annotation
+    return None
+
+
+def value_kind(key: str) -> str:
+    """'size', 'int', 'float' or 'other': how a range of ``key`` is generated."""
+    if key.startswith("costs."):
+        return "float"
+    info = _field(key)
+    if info is None:
+        return "other"
+    candidates = [(info.annotation, list(info.metadata))]
+    if isinstance(info.annotation, types.UnionType) or typing.get_origin(info.annotation) in (
+            typing.Union,):
+        candidates = [(a, []) for a in typing.get_args(info.annotation)]
+    for ann, meta in candidates:
+        if typing.get_origin(ann) is typing.Annotated:
+            ann, *extra = typing.get_args(ann)
+            meta = meta + extra
+        if ann is bool:
+            return "other"
+        if ann is int:
+            sized = any(getattr(getattr(m, "func", None), "__name__", "") == "_size" for m in meta)
+            return "size" if sized else "int"
+        if ann is float:
+            return "float"
+    return "other"
+
+
+def _number(axis: str, kind: str, text: str) -> float:
+    try:
+        return float(parse_size(text)) if kind == "size" else float(text)
+    except ValueError:
+        allowed = "a byte count or a size such as 16GiB" if kind == "size" else "a number"
+        raise ScenarioError([f"--axis {axis}: {text!r} is not {allowed}"], "axis") from None
+
+
+def parse_axis(text: str) -> tuple[str, list[Any]]:
+    """``name=v1,v2,...`` or ``name=start:stop:count[:log]`` to (name, values).
+
+    Listed values stay strings (the scenario schema converts them: ``16GiB``,
+    ``2.6``, ``auto``); ranges are numbers, integers for integer and size keys.
+    """
+    name, sep, spec = text.partition("=")
+    name, spec = name.strip(), spec.strip()
+    if not sep or not name or not spec:
+        raise ScenarioError([f"--axis {text!r}: expected name=v1,v2,... or "
+                             "name=start:stop:count[:log], e.g. --axis tasks=1:1000:4:log"], "axis")
+    if ":" not in spec or "," in spec:
+        return name, [v.strip() for v in spec.split(",")]
+    parts = spec.split(":")
+    key = axis_key(name)
+    kind = value_kind(key)
+    if kind == "other":
+        raise ScenarioError([f"--axis {name}: {key} is not numeric, so it takes a list "
+                             f"(name=v1,v2,...), not the range {spec!r}"], "axis")
+    if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] not in ("log", "lin")):
+        raise ScenarioError([f"--axis {name}={spec}: a range is start:stop:count or "
+                             "start:stop:count:log"], "axis")
+    start, stop = _number(name, kind, parts[0]), _number(name, kind, parts[1])
+    if not parts[2].strip().isdigit() or int(parts[2]) < 1:
+        raise ScenarioError([f"--axis {name}: count {parts[2]!r} must be a whole number >= 1"],
+                            "axis")
+    count, log = int(parts[2]), len(parts) == 4 and parts[3] == "log"
+    if log and (start <= 0 or stop <= 0):
+        raise ScenarioError([f"--axis {name}: a log range needs start and stop > 0, "
+                             f"got {parts[0]} and {parts[1]}"], "axis")
+    values = (np.geomspace if log else np.linspace)(start, stop, count)
+    if kind == "float":
+        return name, [float(v) for v in values]
+    return name, list(dict.fromkeys(int(round(v)) for v in values))
+
+
+def parse_axes(texts: list[str]) -> dict[str, list[Any]]:
+    """Every ``--axis`` option, in order; an axis given twice is an error."""
+    axes: dict[str, list[Any]] = {}
+    for text in texts:
+        name, values = parse_axis(text)
+        if name in axes or any(axis_key(n) == axis_key(name) for n in axes):
+            raise ScenarioError([f"--axis {name}: given twice; list all its values in one "
+                                 "--axis"], "axis")
+        axes[name] = values
+    return axes
+
+
+def _get_dotted(data: dict[str, Any], key: str) -> Any:
+    for part in key.split("."):
+        data = data[part]
+    return data
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One validated axis: its name as given, its scenario key and its plain values."""
+
+    name: str
+    key: str
+    values: tuple[Any, ...]
+
+    def column(self) -> np.ndarray:
+        """The values as one array (strings when they mix kinds, e.g. auto and 0.5)."""
+        kinds = {type(v) for v in self.values}
+        if kinds <= {int, float} and float in kinds:
+            return np.array(self.values, dtype=float)
+        if len(kinds) > 1:
+            return np.array([str(v) for v in self.values], dtype=object)
+        return np.array(self.values, dtype=object if kinds == {str} else None)
+
+
+def validate_axis(scn: Scenario, name: str, values: list[Any]) -> Axis:
+    """Each value checked against ``scn`` on its own, returned in its plain form."""
+    key = axis_key(name)
+    root = key.split(".")[0]
+    if (key != "seed" and "." not in key) or root in NOT_SWEEPABLE \
+            or (root == "costs" and key.count(".") != 1):
+        near = difflib.get_close_matches(name, list(SWEEP_ALIASES), n=1)
+        hint = f" did you mean {near[0]!r}?" if near else ""
+        raise ScenarioError([f"axis {name!r}: not a sweepable parameter;{hint} use one of "
+                             f"{', '.join(SWEEP_ALIASES)}, seed, costs.NAME or a dotted key "
+                             "such as machine.cpus"], "sweep")
+    if not values:
+        raise ScenarioError([f"axis {name}: no values"], "sweep")
+    out = []
+    for v in values:
+        try:
+            plain = scn.with_overrides({key: v}).to_plain()
+        except ScenarioError as exc:
+            raise ScenarioError([f"axis {name} = {v!r}: {p}" for p in exc.problems],
+                                "sweep") from None
+        out.append(_get_dotted(plain, key))
+    dup = sorted({repr(v) for v in out if out.count(v) > 1})
+    if dup:
+        raise ScenarioError([f"axis {name}: the value {', '.join(dup)} is listed twice"], "sweep")
+    return Axis(name=name, key=key, values=tuple(out))

@@ -1,0 +1,89 @@
+"""Where a sweep's per-point engines run: local processes or a Dask cluster.
+
+A point is validated and run in the worker, and its rows come back as Parquet
+bytes (what the cache stores), so every executor returns the same table.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+import pandas as pd
+
+from ..model.closed import evaluate
+from ..model.scenario import Scenario
+from .cache import frame_to_bytes
+
+DROPPED_COLUMNS = ("point", "engine", "model_version", "wall_seconds")
+
+
+def closed_point(scn: Scenario) -> pd.DataFrame:
+    """One point through the closed form: the per-point cross-check of the vectorised grid."""
+    return evaluate(scn)
+
+
+def simulate_point(scn: Scenario, *, sim_seconds: float | None = None) -> pd.DataFrame:
+    """One point through the simulator (:func:`ukspace_lab.sim.simulate`)."""
+    from ..sim import simulate
+
+    return simulate(scn, seconds=sim_seconds, progress=False)
+
+
+POINT_ENGINES: dict[str, Callable[..., pd.DataFrame]] = {
+    "sim": simulate_point, "closed-point": closed_point}
+
+
+def _run_point(fn: Callable[..., pd.DataFrame], scn: Scenario, overrides: dict[str, Any],
+               options: dict[str, Any]) -> bytes:
+    """Worker side: validate the point, run it, return its rows as Parquet bytes."""
+    df = fn(scn.with_overrides(overrides) if overrides else scn, **options)
+    keep = [c for c in df.columns if c not in DROPPED_COLUMNS]
+    return frame_to_bytes(df[keep].reset_index(drop=True))
+
+
+Task = tuple[int, str, tuple[Any, ...]]      # (point, key for Dask, _run_point args)
+
+
+def _local(tasks: list[Task], workers: int) -> Iterator[tuple[int, Any]]:
+    """Points on local processes (a forkserver: safe beside threads, quick to start;
+    it imports the point function's module once, e.g. the simulator and numba)."""
+    ctx = multiprocessing.get_context("forkserver")
+    fn = tasks[0][2][0]
+    preload = {__name__, fn.__module__}
+    if fn is simulate_point:
+        preload.add(f"{__package__}.sim")
+    ctx.set_forkserver_preload(sorted(preload))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    try:
+        futures = {pool.submit(_run_point, *args): i for i, _, args in tasks}
+        for fut in as_completed(futures):
+            yield futures[fut], fut
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[tuple[int, Any]]:
+    """Points on a dask.distributed cluster: the one at ``scheduler``, or a LocalCluster."""
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=40)
+    client = Client(cluster if cluster is not None else scheduler)
+    try:
+        futures = {client.submit(_run_point, *args, key=f"ukspace-sweep-{key}", pure=False): i
+                   for i, key, args in tasks}
+        for fut in dask_completed(list(futures)):
+            yield futures[fut], fut
+        futures.clear()
+    finally:
+        if futures:
+            client.cancel(list(futures))
+        client.close()
+        if cluster is not None:
+            cluster.close()
