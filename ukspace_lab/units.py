@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 
 KiB = 1 << 10
@@ -9,6 +11,8 @@ MiB = 1 << 20
 GiB = 1 << 30
 TiB = 1 << 40
 PAGE_SIZE = 4096
+MAX_SIZE = 1 << 64          # no size of a 32- or 64-bit x86 machine is larger
+_MAX_SIZE_TEXT = 40        # "18446744073709551616" is 20 characters
 
 _UNITS = {"": 1, "B": 1, "KIB": KiB, "MIB": MiB, "GIB": GiB, "TIB": TiB,
           "K": KiB, "M": MiB, "G": GiB, "T": TiB}
@@ -23,31 +27,44 @@ def parse_size(value: int | float | str) -> int:
     """Bytes from ``4096``, ``"64KiB"``, ``"16GiB"`` or ``"1.5GiB"``.
 
     Binary units only (KiB = 1024 B); the bare letters K, M, G, T mean the same.
-    Decimal "kB/MB/GB" are refused rather than guessed.
+    Decimal "kB/MB/GB" are refused rather than guessed. Any integer type
+    (numpy's too) is a byte count; booleans, non-finite numbers and sizes past
+    :data:`MAX_SIZE` are refused.
     """
-    if isinstance(value, bool):
+    if isinstance(value, bool) or type(value).__name__ in ("bool_", "bool"):
         raise SizeError(f"{value!r} is not a size")
-    if isinstance(value, int):
-        if value < 0:
-            raise SizeError(f"{value} is negative")
-        return value
-    if isinstance(value, float):
-        if value < 0 or value != int(value):
-            raise SizeError(f"{value} is not a whole number of bytes")
-        return int(value)
+    if isinstance(value, numbers.Integral):
+        return _bounded(int(value), value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if not math.isfinite(value) or value < 0 or value != int(value):
+            raise SizeError(f"{value!r} is not a whole number of bytes")
+        return _bounded(int(value), value)
     if not isinstance(value, str):
-        raise SizeError(f"{value!r} is not a size")
+        raise SizeError(f"{type(value).__name__} is not a size")
+    if len(value) > _MAX_SIZE_TEXT:
+        raise SizeError(f"a text of {len(value)} characters is not a size; use a byte count or "
+                        "a binary unit such as 64KiB, 32MiB, 16GiB")
     m = _SIZE_RE.match(value)
     unit = (m.group(2) or "").upper() if m else ""
     if not m or unit not in _UNITS:
         raise SizeError(
-            f"{value!r} is not a size; use a byte count or a binary unit such as "
-            "64KiB, 32MiB, 16GiB"
+            f"{value!r} is not a size; use a byte count or a binary unit such "
+            "as 64KiB, 32MiB, 16GiB"
         )
     number = float(m.group(1)) * _UNITS[unit]
-    if number != int(number):
+    if not math.isfinite(number) or number != int(number):
         raise SizeError(f"{value!r} is not a whole number of bytes")
-    return int(number)
+    return _bounded(int(number), value)
+
+
+def _bounded(n: int, given: object) -> int:
+    if n < 0:
+        raise SizeError(f"{given!r} is negative")
+    if n > MAX_SIZE:
+        raise SizeError("larger than 16 EiB (2**64 bytes, a 64-bit address space); no "
+                        "size here can be that large")
+    return n
 
 
 def format_size(nbytes: float, precision: int = 1) -> str:
