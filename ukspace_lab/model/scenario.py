@@ -10,11 +10,10 @@ machines the kernel could not build (:mod:`~ukspace_lab.model.feasibility`).
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -22,10 +21,11 @@ from pydantic import (
     model_validator,
 )
 
-from ..errors import ScenarioError
-from ..units import GiB, MiB, parse_size
+from ..errors import ScenarioError, shown
+from ..units import GiB, MiB
 from .costs import COST_FIELDS, cpu_models
 from .feasibility import feasibility_problems
+from .fields import Cost, Count, Duration, Fraction, Rate, Size, SweepValue, Text, cost_problem
 from .kernel import kernel_era
 from .strategies import strategy_names
 
@@ -43,19 +43,11 @@ SWEEP_ALIASES = {
 }
 
 
-def _size(value: Any) -> Any:
-    try:
-        return parse_size(value)
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-
-
-Size = Annotated[int, BeforeValidator(_size), Field(ge=0)]
 Auto = Literal["auto"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class MachineConfig(_Strict):
@@ -63,7 +55,7 @@ class MachineConfig(_Strict):
 
     arch: Literal["i386", "i386-pae"] = "i386-pae"
     ram: Size = 16 * GiB
-    cpus: int = Field(16, ge=1, le=64)
+    cpus: Count = Field(16, ge=1, le=64)
     split: Literal["3G/1G", "2G/2G", "1G/3G"] = "3G/1G"
     kernel: Literal["2.4.18", "2.5", "2.6", "modern"] = "2.4.18"
     cpu_model: str = "pentium3-xeon"
@@ -94,26 +86,26 @@ class MachineConfig(_Strict):
 class WorkloadConfig(_Strict):
     """Per-task (per-mm) memory and per-second activity."""
 
-    tasks: int = Field(400, ge=1)
-    threads_per_task: int = Field(1, ge=1, le=4096)
+    tasks: Count = Field(400, ge=1)
+    threads_per_task: Count = Field(1, ge=1, le=4096)
     shared_segment: Size = 2 * GiB
     private: Size = 32 * MiB
     text: Size = 4 * MiB
     stack: Size = 128 * 1024
-    vmas: int = Field(24, ge=1, le=65536)
-    reads_per_s: float = Field(2000.0, ge=0)
-    writes_per_s: float = Field(0.0, ge=0)
+    vmas: Count = Field(24, ge=1, le=65536)
+    reads_per_s: Rate = Field(2000.0, ge=0)
+    writes_per_s: Rate = Field(0.0, ge=0)
     read_size: Size = 64 * 1024
     file_set: Size | Auto = "auto"
-    highmem_cache_fraction: Annotated[float, Field(ge=0, le=1)] | Auto = "auto"
-    faults_per_s: float = Field(100.0, ge=0)
-    ctxsw_per_s: float = Field(500.0, ge=0)
-    forks_per_s: float = Field(0.0, ge=0)
-    scan_pages_per_s: float = Field(10000.0, ge=0)
+    highmem_cache_fraction: Fraction | Auto = "auto"
+    faults_per_s: Rate = Field(100.0, ge=0)
+    ctxsw_per_s: Rate = Field(500.0, ge=0)
+    forks_per_s: Rate = Field(0.0, ge=0)
+    scan_pages_per_s: Rate = Field(10000.0, ge=0)
     read_kmap: Literal["auto", "kmap", "atomic", "local"] = "auto"
-    atomic_fallback_fraction: float = Field(0.0, ge=0, le=1)
-    copy_fault_probability: float = Field(0.0, ge=0, le=1)
-    fault_sleep_ms: float = Field(10.0, ge=0)
+    atomic_fallback_fraction: Fraction = Field(0.0, ge=0, le=1)
+    copy_fault_probability: Fraction = Field(0.0, ge=0, le=1)
+    fault_sleep_ms: Duration = Field(10.0, ge=0)
 
     @field_validator("read_size")
     @classmethod
@@ -126,7 +118,7 @@ class WorkloadConfig(_Strict):
 class UkspaceConfig(_Strict):
     """The seed's per-task region: pool size, where it is carved from."""
 
-    pool_entries: int = Field(64, ge=1, le=65536)
+    pool_entries: Count = Field(64, ge=1, le=65536)
     carve_from: Literal["kernel", "user"] = "kernel"
     region_size: Size | Auto = "auto"
     piggyback: bool = True
@@ -135,15 +127,15 @@ class UkspaceConfig(_Strict):
 class Scenario(_Strict):
     """A whole scenario: what is modelled, on what, with which strategies."""
 
-    title: str = "untitled scenario"
-    seed: int = Field(1, ge=0)
+    title: Text = "untitled scenario"
+    seed: Count = Field(1, ge=0)
     machine: MachineConfig = MachineConfig()
     workload: WorkloadConfig = WorkloadConfig()
     strategies: list[str] = Field(default_factory=lambda: list(strategy_names()),
                                   min_length=1)
     ukspace: UkspaceConfig = UkspaceConfig()
-    costs: dict[str, float] = Field(default_factory=dict)
-    sweep: dict[str, list[Any]] = Field(default_factory=dict)
+    costs: dict[str, Cost] = Field(default_factory=dict)
+    sweep: dict[str, list[SweepValue]] = Field(default_factory=dict)
 
     @field_validator("strategies")
     @classmethod
@@ -151,9 +143,10 @@ class Scenario(_Strict):
         known = strategy_names()
         unknown = [x for x in v if x not in known]
         if unknown:
-            near = difflib.get_close_matches(unknown[0], known, n=1)
+            near = difflib.get_close_matches(unknown[0][:80], known, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise ValueError(f"unknown strategy {unknown[0]!r}{hint} allowed: {', '.join(known)}")
+            raise ValueError(f"unknown strategy {shown(unknown[0])}{hint} allowed: "
+                             f"{', '.join(known)}")
         dup = sorted({s for s in v if v.count(s) > 1})
         if dup:
             raise ValueError(f"listed twice: {', '.join(dup)}")
@@ -164,11 +157,12 @@ class Scenario(_Strict):
     def _cost_names(cls, v: dict[str, float]) -> dict[str, float]:
         for k, x in v.items():
             if k not in COST_FIELDS:
-                near = difflib.get_close_matches(k, COST_FIELDS, n=1)
+                near = difflib.get_close_matches(k[:80], COST_FIELDS, n=1)
                 hint = f"; did you mean {near[0]!r}?" if near else ""
-                raise ValueError(f"unknown cost {k!r}{hint} allowed: {', '.join(COST_FIELDS)}")
-            if x < 0:
-                raise ValueError(f"cost {k} = {x} is negative")
+                raise ValueError(f"costs.{shown(k)[1:-1]}: unknown cost{hint} allowed: "
+                                 f"{', '.join(COST_FIELDS)}")
+            if cost_problem(k, x):
+                raise ValueError(f"costs.{k} = {x!r}: {cost_problem(k, x)}")
         return v
 
     @field_validator("sweep")
@@ -176,13 +170,13 @@ class Scenario(_Strict):
     def _sweep_axes(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
         for k, values in v.items():
             if k not in SWEEP_ALIASES and "." not in k:
-                near = difflib.get_close_matches(k, SWEEP_ALIASES, n=1)
+                near = difflib.get_close_matches(k[:80], SWEEP_ALIASES, n=1)
                 hint = f"; did you mean {near[0]!r}?" if near else ""
                 raise ValueError(
-                    f"unknown sweep axis {k!r}{hint} use one of {', '.join(SWEEP_ALIASES)} "
+                    f"unknown sweep axis {shown(k)}{hint} use one of {', '.join(SWEEP_ALIASES)} "
                     "or a dotted key such as machine.cpus")
             if not values:
-                raise ValueError(f"sweep axis {k!r} has no values")
+                raise ValueError(f"sweep axis {shown(k)} has no values")
         return v
 
     @model_validator(mode="after")
@@ -235,17 +229,17 @@ def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 def _describe(err: dict[str, Any]) -> str:
     loc = tuple(p for p in err["loc"] if not str(p).startswith(("function-", "literal[")))
-    key = ".".join(str(p) for p in loc) or "scenario"
+    key = ".".join(str(p) for p in loc)[:120] or "scenario"
     if err["type"] == "extra_forbidden":
         parent = _model_for(loc[:-1])
         allowed = list(parent.model_fields) if parent else []
-        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        near = difflib.get_close_matches(str(loc[-1])[:80], allowed, n=1)
         hint = f"; did you mean {'.'.join(map(str, loc[:-1] + (near[0],)))!r}?" if near else ""
         return f"{key}: unknown key{hint} allowed here: {', '.join(allowed)}"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "model_type" or loc == () or isinstance(err.get("input"), dict):
         return msg if msg.startswith(key) else f"{key}: {msg}"
-    return f"{key} = {err.get('input')!r}: {msg}"
+    return f"{key} = {shown(err.get('input'))}: {msg}"
 
 
 def validate_scenario(data: Any, source: str = "scenario") -> Scenario:

@@ -1,0 +1,167 @@
+"""Every scenario key, read from the schema: where it is, what it accepts, its default.
+
+:func:`field_at` finds the pydantic field of a dotted key, :func:`is_text`
+says whether a key takes only words (so ``--set machine.kernel=2.6`` is the
+text ``2.6``, not a YAML float), and :func:`scenario_keys` lists every key with
+what it accepts, for ``ukspace-lab keys`` and ``docs/scenario-keys.md``.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import annotated_types as at
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from ..units import size_token
+from .costs import COST_FIELDS, cpu_models
+from .fields import TEXT_CHARS, Cost
+from .scenario import SWEEP_ALIASES, Scenario
+from .strategies import strategy_names
+
+CHOICES_FROM = {"machine.cpu_model": cpu_models, "strategies": strategy_names}
+
+
+def field_at(key: str) -> FieldInfo | None:
+    """The field of dotted ``key`` (``workload.tasks``), or None (unknown, or under a dict)."""
+    model: type[BaseModel] = Scenario
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        if i == len(parts) - 1:
+            return info
+        if not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+            return None
+        model = info.annotation
+    return None
+
+
+def _members(ann: Any) -> list[Any]:
+    """The types a union annotation admits (the annotation itself when not a union)."""
+    if isinstance(ann, types.UnionType) or typing.get_origin(ann) is typing.Union:
+        return [m for a in typing.get_args(ann) for m in _members(a)]
+    if typing.get_origin(ann) is typing.Annotated:
+        return _members(typing.get_args(ann)[0])
+    return [ann]
+
+
+def is_text(key: str) -> bool:
+    """Does ``key`` take only text (str, or a Literal of strings)?"""
+    info = field_at(key)
+    if info is None:
+        return False
+    members = _members(info.annotation)
+    return all(m is str or (typing.get_origin(m) is Literal
+                            and all(isinstance(a, str) for a in typing.get_args(m)))
+               for m in members)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One documented key: dotted name, what it accepts, its default."""
+
+    key: str
+    accepts: str
+    default: str
+
+
+def _bounds(metadata: list[Any]) -> str:
+    words = []
+    for m in metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if isinstance(m, getattr(at, attr.capitalize())):
+                words.append(f"{sign} {getattr(m, attr):g}")
+    return ", ".join(words)
+
+
+def _meta(ann: Any) -> list[Any]:
+    return list(typing.get_args(ann)[1:]) if typing.get_origin(ann) is typing.Annotated else []
+
+
+def _accepts_one(ann: Any, metadata: list[Any], key: str) -> str:
+    metadata = metadata + _meta(ann)
+    base = typing.get_args(ann)[0] if typing.get_origin(ann) is typing.Annotated else ann
+    sized = any(getattr(getattr(m, "func", None), "__name__", "") == "_size" for m in metadata)
+    bounds = _bounds(metadata)
+    if typing.get_origin(base) is Literal:
+        return " \\| ".join(f"`{a}`" for a in typing.get_args(base))
+    if base is bool:
+        return "`true` \\| `false`"
+    if base is int and sized:
+        return "a size: bytes, or `64KiB`, `32MiB`, `16GiB`" + (f" ({bounds})" if bounds else "")
+    if base is int:
+        return "a whole number" + (f" {bounds}" if bounds else "")
+    if base is float:
+        return "a number" + (f" {bounds}" if bounds else "")
+    if base is str and key in CHOICES_FROM:
+        return " \\| ".join(f"`{c}`" for c in CHOICES_FROM[key]())
+    if base is str:
+        return f"one line of text, up to {TEXT_CHARS} characters"
+    return str(base)
+
+
+def _accepts(info: FieldInfo, key: str) -> str:
+    members = _members_with_meta(info.annotation)
+    words = [_accepts_one(a, list(info.metadata) if len(members) == 1 else [], key)
+             for a in members]
+    return " or ".join(words)
+
+
+def _members_with_meta(ann: Any) -> list[Any]:
+    if isinstance(ann, types.UnionType) or typing.get_origin(ann) is typing.Union:
+        return list(typing.get_args(ann))
+    return [ann]
+
+
+def _default(value: Any, info: FieldInfo) -> str:
+    members = [typing.get_args(a)[1:] for a in _members_with_meta(info.annotation)
+               if typing.get_origin(a) is typing.Annotated]
+    sized = any(getattr(getattr(m, "func", None), "__name__", "") == "_size"
+                for m in [*info.metadata, *(x for ms in members for x in ms)])
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if sized and isinstance(value, int):
+        return f"`{size_token(value)}`"
+    if isinstance(value, list):
+        return "every one, in table order" if value == list(strategy_names()) else f"`{value}`"
+    if isinstance(value, dict):
+        return "none"
+    return f"`{value}`"
+
+
+def scenario_keys() -> list[Key]:
+    """Every key of the schema, section by section, then ``costs.*`` and ``sweep.*``."""
+    out: list[Key] = []
+    defaults = Scenario().model_dump()
+
+    def walk(model: type[BaseModel], prefix: str, plain: dict[str, Any]) -> None:
+        for name, info in model.model_fields.items():
+            key = f"{prefix}{name}"
+            if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+                walk(info.annotation, f"{key}.", plain[name])
+            elif name == "costs" and not prefix:
+                cost_meta = _meta(Cost)
+                for cost in COST_FIELDS:
+                    out.append(Key(f"costs.{cost}", _accepts_one(float, cost_meta, key),
+                                   "the CPU model's, from `data/costs.yaml`"))
+            elif name == "sweep" and not prefix:
+                out.append(Key("sweep.AXIS", "a list of values of AXIS: an alias ("
+                               + ", ".join(f"`{a}`" for a in SWEEP_ALIASES)
+                               + "), `seed`, `costs.NAME` or a dotted key", "none"))
+            elif name == "strategies":
+                out.append(Key(key, "a list of " + _accepts_one(str, [], key),
+                               _default(plain[name], info)))
+            else:
+                out.append(Key(key, _accepts(info, key), _default(plain[name], info)))
+
+    walk(Scenario, "", defaults)
+    return out
+
+
+__all__ = ["Key", "field_at", "is_text", "scenario_keys"]
