@@ -56,7 +56,9 @@ def test_modern_lowmem_matches_the_measured_zone_boundary():
 @pytest.mark.parametrize("split,offset", [("3G/1G", 0xC0000000), ("2G/2G", 0x80000000),
                                           ("1G/3G", 0x40000000)])
 def test_splits(split, offset):
-    scn = load_scenario("default", {"machine.split": split})
+    """(A 512 MiB segment: default's 2 GiB SGA does not fit a 1 GiB or 2 GiB TASK_SIZE.)"""
+    scn = load_scenario("default", {"machine.split": split,
+                                    "workload.shared_segment": "512MiB"})
     g = space(scn)
     assert g["task_size"] == offset
     assert g["maxmem"] == (1 << 32) - offset - 128 * MiB
