@@ -312,7 +312,7 @@ def test_cli_errors_exit_2(capsys):
     assert main(["sweep", "default", "--out", "x.xlsx"]) == 2
     assert "--out 'x.xlsx': unknown extension '.xlsx'" in capsys.readouterr().err
     assert main(["sweep", "default", "--axis", "tasks=1:10:0"]) == 2
-    assert "count '0' must be a whole number >= 1" in capsys.readouterr().err
+    assert "count '0' must be a whole number from 1 to 100,000" in capsys.readouterr().err
 
 
 # --- the simulator --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ point, so the kernel and the CPU model can be swept like any number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -133,8 +133,18 @@ def points_from_scenario(scn: Scenario, axes: dict[str, list[Any]] | None = None
     itself is built with numpy, not by validating every combination.
     """
     axes = dict(axes or {})
+    variants = dict(zip(axes, _axis_scenarios(scn, axes), strict=True))
+    labels = {name: [_label(s, axis_key(name)) for s in row] for name, row in variants.items()}
+    return points_from_variants(scn, variants, labels)
+
+
+def points_from_variants(scn: Scenario, variants: dict[str, Sequence[Scenario]],
+                         labels: dict[str, Sequence[Any]] | None = None) -> Points:
+    """The cartesian product of axes given as already validated scenarios: axis name ->
+    ``scn`` with that axis set to each of its values (what a sweep's validated axes
+    hold, so a value is validated once). ``labels`` are the axis values per point."""
     base = _numeric(scn)
-    per_axis = _axis_scenarios(scn, axes)
+    per_axis = [list(row) for row in variants.values()]
     changed: list[list[dict[str, float]]] = []
     for row in per_axis:
         nums = [_numeric(s) for s in row]
@@ -142,20 +152,18 @@ def points_from_scenario(scn: Scenario, axes: dict[str, list[Any]] | None = None
     shape = [len(r) for r in per_axis] or [1]
     n = int(np.prod(shape))
     cols = {k: np.full(n, v) for k, v in base.items()}
-    if per_axis:
-        index = np.indices(shape).reshape(len(shape), -1)
-        for axis, row in enumerate(changed):
-            for j, delta in enumerate(row):
-                sel = index[axis] == j
-                for k, v in delta.items():
-                    cols[k][sel] = v
-    labels = {}
-    if per_axis:
-        for axis, (name, values) in enumerate(axes.items()):
-            vals = np.empty(len(values), dtype=object)
-            vals[:] = [_label(s, axis_key(name)) for s in per_axis[axis]]
-            labels[name] = vals[index[axis]]
-    return replace(_finish(cols, tuple(axes)), labels=labels)
+    index = np.indices(shape).reshape(len(shape), -1)
+    for axis, row in enumerate(changed):
+        for j, delta in enumerate(row):
+            sel = index[axis] == j
+            for k, v in delta.items():
+                cols[k][sel] = v
+    out = {}
+    for name, values in (labels or {}).items():
+        vals = np.empty(len(values), dtype=object)
+        vals[:] = list(values)
+        out[name] = vals[index[list(variants).index(name)]]
+    return replace(_finish(cols, tuple(variants)), labels=out)
 
 
 def _label(scn: Scenario, key: str) -> Any:
@@ -203,4 +211,5 @@ def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
     return Points(columns=cols, axes=axes)
 
 
-__all__ = ["Points", "axis_key", "points_from_arrays", "points_from_scenario"]
+__all__ = ["Points", "axis_key", "points_from_arrays", "points_from_scenario",
+           "points_from_variants"]

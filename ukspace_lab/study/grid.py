@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, shown
 from ..model.closed import RESULT_KEYS
 from ..model.scenario import Scenario
 from .axes import Axis, axis_key, validate_axis
 
 KEY_EXCLUDES = ("title", "sweep")        # do not change any result
+MAX_POINTS = 10_000_000                  # benchmarks/bench_sweep.py runs 1,000,000
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,17 @@ class Grid:
 
 def make_grid(scn: Scenario, axes: dict[str, list[Any]] | None) -> Grid:
     """A :class:`Grid` from axes (default: the scenario's ``sweep`` section)."""
-    axes = dict(scn.sweep if axes is None else axes)
+    axes = scn.sweep if axes is None else axes
+    if not isinstance(axes, dict) or not all(isinstance(n, str) for n in axes):
+        raise ScenarioError([f"axes = {shown(axes)}: expected a dict of axis name to a list of "
+                             "values, e.g. {'tasks': [1, 10, 100]}"], "sweep")
+    axes = dict(axes)
     keys = [axis_key(n) for n in axes]
     dup = sorted({k for k in keys if keys.count(k) > 1})
     if dup:
         raise ScenarioError([f"axis {k}: given twice (by alias and by key)" for k in dup], "sweep")
+    size = math.prod(len(v) if isinstance(v, list | tuple) else 1 for v in axes.values())
+    if size > MAX_POINTS:
+        raise ScenarioError([f"axes {', '.join(axes)}: {size:.3g} points; a sweep takes at most "
+                             f"{MAX_POINTS:,} (split it into several)"], "sweep")
     return Grid(scn, tuple(validate_axis(scn, n, list(v)) for n, v in axes.items()))

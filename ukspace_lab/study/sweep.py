@@ -2,7 +2,8 @@
 
 :func:`run_sweep` is the one sweep API (CLI, notebooks and reports call it).
 The closed form evaluates the whole grid in one vectorised call
-(:func:`~ukspace_lab.model.inputs.points_from_scenario`); the simulator runs
+(:func:`~ukspace_lab.model.inputs.points_from_variants`, from the axes' values
+validated once); the simulator runs
 one point per task (:mod:`~ukspace_lab.study.executors`) on local processes
 or on a ``dask.distributed`` cluster. Axes are parsed and validated in
 :mod:`~ukspace_lab.study.axes`, the grid is :mod:`~ukspace_lab.study.grid`.
@@ -26,7 +27,7 @@ from tqdm import tqdm
 
 from ..errors import ScenarioError
 from ..model.closed import MODEL_VERSION, RESULT_KEYS, evaluate_points
-from ..model.inputs import points_from_scenario
+from ..model.inputs import points_from_variants
 from ..model.scenario import Scenario
 from .cache import (
     SweepCache,
@@ -95,7 +96,7 @@ def _sim_version() -> str:
 def _closed_table(grid: Grid, progress: bool) -> pd.DataFrame:
     """The whole grid in one vectorised closed-form evaluation, rows point-major."""
     scn = grid.scn
-    points = points_from_scenario(scn, {a.name: list(a.values) for a in grid.axes})
+    points = points_from_variants(scn, {a.name: a.scenarios for a in grid.axes})
     points = replace(points, axes=())       # the axis columns come from the grid
     frames = []
     with tqdm(total=len(grid) * len(scn.strategies), unit="pt",
