@@ -45,7 +45,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_layout(args: argparse.Namespace) -> int:
-    from ..errors import ScenarioError
+    from ..errors import ScenarioError, shown
     from ..model.record import evaluation
     from ..model.strategies import strategy_names
     from ..present.tables import layout_json, layout_text
@@ -54,7 +54,7 @@ def run_layout(args: argparse.Namespace) -> int:
     names = [args.strategy] if args.strategy else list(scn.strategies)
     unknown = [n for n in names if n not in strategy_names()]
     if unknown:
-        raise ScenarioError([f"--strategy {unknown[0]!r}: allowed: "
+        raise ScenarioError([f"--strategy {shown(unknown[0])}: allowed: "
                              f"{', '.join(strategy_names())}"], source="command line")
     if args.strategy and args.strategy not in scn.strategies:
         scn = scn.with_overrides({"strategies": [*scn.strategies, args.strategy]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ NOTEBOOK_GLOB = "0*.ipynb"
 def _positive(kind: type) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:
-            value = kind(text)
+            value = kind(text) if len(text) <= 40 else math.nan
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+            value = math.nan
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a finite number")
         if value <= 0:
             raise argparse.ArgumentTypeError(f"{text!r}: must be greater than 0")
         return value
@@ -53,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
     from ..present.batch import render_reports
     from ..present.execute import _display_path
     from ..resources import report_dir
+    from .options import check_out_dir
 
+    if args.out is not None:
+        check_out_dir("--out", args.out)
     overrides = parse_overrides(args.overrides)
     done, failed = render_reports(args.scenarios, overrides, out_dir=args.out,
                                   notebook_dir=args.notebooks, jobs=args.jobs,

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from .evaluate import add_scenario_args, scenario_from_args
+from .options import check_out_file, positive_float, positive_int
 
 ENGINES = ("closed", "sim")
 EXECUTORS = ("local", "dask")
@@ -29,9 +30,9 @@ def add_parser(sub: Any) -> None:
                    help="where simulator points run (default: local processes)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="a Dask scheduler address (default: start a LocalCluster)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+    p.add_argument("--workers", type=positive_int, default=None, metavar="N",
                    help="processes or Dask workers (default: one per CPU)")
-    p.add_argument("--sim-seconds", type=float, default=None, metavar="S",
+    p.add_argument("--sim-seconds", type=positive_float, default=None, metavar="S",
                    help="simulated seconds per point (engine sim)")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="write .parquet or .csv (default: CSV on standard output)")
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out:
         out_format(args.out)
+        check_out_file("--out", args.out)
     scn = scenario_from_args(args)
     axes = parse_axes(args.axis) if args.axis else None
     df = run_sweep(scn, axes, engine=args.engine, executor=args.executor, workers=args.workers,

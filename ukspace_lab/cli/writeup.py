@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from .evaluate import add_scenario_args, scenario_from_args
+from .options import check_out_file
 
 
 def add_parser(sub: Any) -> None:
@@ -23,7 +24,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _strategy_list(raw: str | None) -> list[str] | None:
-    from ..errors import ScenarioError
+    from ..errors import ScenarioError, shown
     from ..model.strategies import strategy_names
 
     if raw is None:
@@ -31,23 +32,26 @@ def _strategy_list(raw: str | None) -> list[str] | None:
     names = [s.strip() for s in raw.split(",") if s.strip()]
     bad = [s for s in names if s not in strategy_names()]
     if bad or not names:
-        raise ScenarioError([f"--strategies {raw!r}: unknown {', '.join(bad) or 'empty list'}; "
+        unknown = shown(", ".join(bad))[1:-1] if bad else "empty list"
+        raise ScenarioError([f"--strategies {shown(raw)}: unknown {unknown}; "
                              f"allowed: {', '.join(strategy_names())}"], source="command line")
     return names
 
 
 def run_writeup(args: argparse.Namespace) -> int:
     from ..atomic import write_text_atomic
-    from ..errors import ScenarioError
+    from ..errors import ScenarioError, shown
     from ..model.loading import named_base
     from ..model.strategies import strategy_names
     from ..present.writeup import compose
     from ..study.verdict import default_baseline, verdict
 
+    if args.out:
+        check_out_file("--out", args.out)
     scn = scenario_from_args(args)
     strategies = _strategy_list(args.strategies)
     if args.baseline is not None and args.baseline not in strategy_names():
-        raise ScenarioError([f"--baseline {args.baseline!r}: allowed: "
+        raise ScenarioError([f"--baseline {shown(args.baseline)}: allowed: "
                              f"{', '.join(strategy_names())} (default for kernel "
                              f"{scn.machine.kernel}: {default_baseline(scn)})"],
                             source="command line")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import annotated_types as at
@@ -18,8 +18,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ..units import size_token
-from .costs import COST_FIELDS, cpu_models
+from .costs import COST_FIELDS, cost_table, cpu_models
 from .fields import TEXT_CHARS, Cost
+from .keydocs import MEANINGS
 from .scenario import SWEEP_ALIASES, Scenario
 from .strategies import strategy_names
 
@@ -69,15 +70,30 @@ class Key:
     key: str
     accepts: str
     default: str
+    meaning: str = ""
+
+
+def _flat(metadata: list[Any]) -> list[Any]:
+    """Constraint objects, with those inside a nested ``Field(...)`` taken out."""
+    out = []
+    for m in metadata:
+        out += _flat(list(m.metadata)) if isinstance(m, FieldInfo) else [m]
+    return out
 
 
 def _bounds(metadata: list[Any]) -> str:
-    words = []
-    for m in metadata:
-        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+    found: dict[str, float] = {}
+    for m in _flat(metadata):
+        for attr in ("ge", "gt", "le", "lt"):
             if isinstance(m, getattr(at, attr.capitalize())):
-                words.append(f"{sign} {getattr(m, attr):g}")
-    return ", ".join(words)
+                found[attr] = getattr(m, attr)
+    low = f">= {found['ge']:g}" if "ge" in found else f"> {found['gt']:g}" if "gt" in found \
+        else ""
+    high = f"<= {found['le']:g}" if "le" in found else f"< {found['lt']:g}" if "lt" in found \
+        else ""
+    if "ge" in found and "le" in found:
+        return f"from {found['ge']:g} to {found['le']:g}"
+    return ", ".join(w for w in (low, high) if w)
 
 
 def _meta(ann: Any) -> list[Any]:
@@ -87,14 +103,14 @@ def _meta(ann: Any) -> list[Any]:
 def _accepts_one(ann: Any, metadata: list[Any], key: str) -> str:
     metadata = metadata + _meta(ann)
     base = typing.get_args(ann)[0] if typing.get_origin(ann) is typing.Annotated else ann
-    sized = any(getattr(getattr(m, "func", None), "__name__", "") == "_size" for m in metadata)
+    sized = _sized(metadata)
     bounds = _bounds(metadata)
     if typing.get_origin(base) is Literal:
         return " \\| ".join(f"`{a}`" for a in typing.get_args(base))
     if base is bool:
         return "`true` \\| `false`"
     if base is int and sized:
-        return "a size: bytes, or `64KiB`, `32MiB`, `16GiB`" + (f" ({bounds})" if bounds else "")
+        return "a size: bytes, or `64KiB`, `32MiB`, `16GiB`"
     if base is int:
         return "a whole number" + (f" {bounds}" if bounds else "")
     if base is float:
@@ -119,15 +135,19 @@ def _members_with_meta(ann: Any) -> list[Any]:
     return [ann]
 
 
+def _sized(metadata: list[Any]) -> bool:
+    return any(getattr(getattr(m, "func", None), "__name__", "") == "_size"
+               for m in _flat(metadata))
+
+
 def _default(value: Any, info: FieldInfo) -> str:
-    members = [typing.get_args(a)[1:] for a in _members_with_meta(info.annotation)
-               if typing.get_origin(a) is typing.Annotated]
-    sized = any(getattr(getattr(m, "func", None), "__name__", "") == "_size"
-                for m in [*info.metadata, *(x for ms in members for x in ms)])
+    inner = [x for a in _members_with_meta(info.annotation) for x in _meta(a)]
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
-    if sized and isinstance(value, int):
+    if _sized([*info.metadata, *inner]) and isinstance(value, int):
         return f"`{size_token(value)}`"
+    if isinstance(value, float):
+        return f"`{value:g}`"
     if isinstance(value, list):
         return "every one, in table order" if value == list(strategy_names()) else f"`{value}`"
     if isinstance(value, dict):
@@ -148,8 +168,10 @@ def scenario_keys() -> list[Key]:
             elif name == "costs" and not prefix:
                 cost_meta = _meta(Cost)
                 for cost in COST_FIELDS:
+                    per_model = ", ".join(f"{m} {getattr(cost_table(m), cost):g}"
+                                          for m in cpu_models())
                     out.append(Key(f"costs.{cost}", _accepts_one(float, cost_meta, key),
-                                   "the CPU model's, from `data/costs.yaml`"))
+                                   f"the CPU model's (`data/costs.yaml`): {per_model}"))
             elif name == "sweep" and not prefix:
                 out.append(Key("sweep.AXIS", "a list of values of AXIS: an alias ("
                                + ", ".join(f"`{a}`" for a in SWEEP_ALIASES)
@@ -161,7 +183,7 @@ def scenario_keys() -> list[Key]:
                 out.append(Key(key, _accepts(info, key), _default(plain[name], info)))
 
     walk(Scenario, "", defaults)
-    return out
+    return [replace(k, meaning=MEANINGS.get(k.key, "")) for k in out]
 
 
 __all__ = ["Key", "field_at", "is_text", "scenario_keys"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import unicodedata
 
 from ..units import format_size
 
@@ -68,3 +69,13 @@ def render_table(headers: list[str], rows: list[list[str]], align: str | None = 
 
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(headers), sep, *[line(r) for r in rows]])
+
+
+def ascii_text(text: str) -> str:
+    """``text`` in ASCII for the mail: accents dropped by Unicode decomposition
+    (``Café`` -> ``Cafe``, NFKD), anything with no ASCII form as ``?``."""
+    if text.isascii():
+        return text
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text)
+                    if not unicodedata.combining(c))
+    return plain.encode("ascii", "replace").decode("ascii")

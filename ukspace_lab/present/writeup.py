@@ -266,7 +266,7 @@ def compose(v: Verdict, scenario_name: str, base: dict[str, Any] | None = None,
     parts += _paras(reproduce(scn.to_plain(), base, scenario_name, strategies, baseline,
                               v.model_version))
     parts.append(wrap(question(v, found)))
-    return "\n".join(parts) + "\n"
+    return fmt.ascii_text("\n".join(parts) + "\n")     # the mail is ASCII (a title may not be)
 
 
 def render_writeup(scn: Scenario, scenario_name: str, strategies: list[str] | None = None,

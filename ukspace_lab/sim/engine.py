@@ -10,6 +10,7 @@ differences between rows are design, not noise.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, shown
 from ..model.closed import MODEL_VERSION, RESULT_KEYS, evaluate
 from ..model.inputs import points_from_scenario
 from ..model.record import Evaluation, evaluation
@@ -43,9 +44,19 @@ def _check_length(seconds: float | None, ops: int | None) -> None:
     if seconds is not None and not (seconds > 0 and math.isfinite(seconds)):
         raise ScenarioError([f"seconds = {seconds!r}: must be a positive number of "
                              "simulated seconds, e.g. 0.5"], source="simulate")
-    if ops is not None and (int(ops) != ops or ops < 1):
+    if ops is not None and (isinstance(ops, bool) or not isinstance(ops, int | float)
+                            or not math.isfinite(ops) or int(ops) != ops or ops < 1):
         raise ScenarioError([f"ops = {ops!r}: must be a positive whole number of events"],
                             source="simulate")
+
+
+def _check_seed(seed: Any) -> int:
+    """The seed as an int: a whole number from 0 (numpy's SeedSequence refuses less)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) \
+            or not 0 <= seed < 1 << 63:
+        raise ScenarioError([f"seed = {shown(seed)}: must be a whole number from 0 to "
+                             "2**63-1"], source="simulate")
+    return int(seed)
 
 
 def run_plan(pl: Plan, *, seconds: float | None = None, ops: int | None = None,
@@ -204,7 +215,7 @@ def simulate(scn: Scenario, *, seconds: float | None = None, ops: int | None = N
     Per-strategy distributions are in ``df.attrs["distributions"]``.
     ``warmup`` simulated seconds are run first and left out of the rates."""
     _check_length(seconds, ops)
-    seed = scn.seed if seed is None else int(seed)
+    seed = scn.seed if seed is None else _check_seed(seed)
     p = points_from_scenario(scn)
     closed = evaluate(scn).set_index("strategy")
     rows = []

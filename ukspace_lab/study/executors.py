@@ -7,17 +7,21 @@ bytes (what the cache stores), so every executor returns the same table.
 from __future__ import annotations
 
 import multiprocessing
+import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 import pandas as pd
 
+from ..errors import ScenarioError, shown
 from ..model.closed import evaluate
 from ..model.scenario import Scenario
 from .cache import frame_to_bytes
 
 DROPPED_COLUMNS = ("point", "engine", "model_version", "wall_seconds")
+SCHEDULER_TIMEOUT_S = 10.0     # connecting to --scheduler (Dask's own default is 30 s)
+PROBE_S = 3.0                  # the TCP probe of --scheduler before any work
 
 
 def closed_point(scn: Scenario) -> pd.DataFrame:
@@ -65,6 +69,27 @@ def _local(tasks: list[Task], workers: int) -> Iterator[tuple[int, Any]]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def probe_scheduler(address: str) -> None:
+    """Refuse a Dask scheduler address nothing listens on, in a second, before any work
+    (``tcp://host:port`` or ``host:port``; other transports are left to Dask)."""
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp", "tls"):
+        return
+    host, _, port = rest.rpartition(":")
+    problem = ""
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        problem = "not an address such as tcp://host:8786"
+    else:
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_S).close()
+        except OSError as exc:
+            problem = f"nothing answers there ({exc.strerror or exc})"
+    if problem:
+        raise ScenarioError([f"--scheduler {shown(address)}: {problem}; start a scheduler "
+                             "(dask scheduler) or leave --scheduler out for a local cluster"],
+                            "sweep options")
+
+
 def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[tuple[int, Any]]:
     """Points on a dask.distributed cluster: the one at ``scheduler``, or a LocalCluster."""
     from dask.distributed import Client, LocalCluster
@@ -74,7 +99,16 @@ def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[tu
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=":0", silence_logs=40)
-    client = Client(cluster if cluster is not None else scheduler)
+    try:
+        client = Client(cluster if cluster is not None else scheduler,
+                        timeout=SCHEDULER_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ScenarioError([f"--scheduler {shown(scheduler)}: no Dask scheduler answered "
+                             f"within {SCHEDULER_TIMEOUT_S:g} s ({str(exc)[:160]}); start one "
+                             "(dask scheduler) or leave --scheduler out for a local cluster"],
+                            "sweep options") from None
     try:
         futures = {client.submit(_run_point, *args, key=f"ukspace-sweep-{key}", pure=False): i
                    for i, key, args in tasks}

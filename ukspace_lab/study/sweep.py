@@ -14,6 +14,7 @@ written as each point finishes, so a killed sweep resumes where it stopped.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from contextlib import closing
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, shown
 from ..model.closed import MODEL_VERSION, RESULT_KEYS, evaluate_points
 from ..model.inputs import points_from_variants
 from ..model.scenario import Scenario
@@ -37,7 +38,7 @@ from .cache import (
     frame_to_bytes,
     write_atomic,
 )
-from .executors import POINT_ENGINES, Task, _dask, _local, simulate_point
+from .executors import POINT_ENGINES, Task, _dask, _local, probe_scheduler, simulate_point
 from .grid import Grid, make_grid
 
 ENGINES = ("closed", "sim")
@@ -127,28 +128,37 @@ def _check(engine: str, executor: str, workers: int | None, scheduler: str | Non
            sim_seconds: float | None, point_fn: Callable[..., pd.DataFrame] | None) -> None:
     problems = []
     if engine not in ENGINES and engine not in POINT_ENGINES and point_fn is None:
-        problems.append(f"engine {engine!r}: allowed: {', '.join(ENGINES)}")
+        problems.append(f"engine {shown(engine)}: allowed: {', '.join(ENGINES)}")
     if engine == "closed" and point_fn is not None:
         problems.append("engine closed is vectorised; a point function needs another engine name")
     if executor not in EXECUTORS:
-        problems.append(f"executor {executor!r}: allowed: {', '.join(EXECUTORS)}")
+        problems.append(f"executor {shown(executor)}: allowed: {', '.join(EXECUTORS)}")
     elif engine == "closed" and (executor != "local" or scheduler):
         problems.append(f"executor {executor}: the closed form evaluates the whole grid in one "
                         "vectorised call in this process; use --engine sim to run on Dask")
     if scheduler and executor != "dask":
-        problems.append(f"scheduler {scheduler!r}: needs executor dask")
+        problems.append(f"scheduler {shown(scheduler)}: needs executor dask")
+    if scheduler is not None and not isinstance(scheduler, str):
+        problems.append(f"scheduler = {shown(scheduler)}: expected an address such as "
+                        "tcp://host:8786")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
-        problems.append(f"workers = {workers!r}: must be a whole number >= 1")
-    if sim_seconds is not None and (engine != "sim" or not sim_seconds > 0):
-        problems.append(f"sim_seconds = {sim_seconds!r}: needs engine sim and a value > 0")
+        problems.append(f"workers = {shown(workers)}: must be a whole number >= 1")
+    if sim_seconds is not None and (engine != "sim" or isinstance(sim_seconds, bool)
+                                    or not isinstance(sim_seconds, int | float)
+                                    or not 0 < sim_seconds < math.inf):
+        problems.append(f"sim_seconds = {shown(sim_seconds)}: needs engine sim and a finite "
+                        "value > 0")
+    if problems:
+        raise ScenarioError(problems, "sweep options")
+    if scheduler and executor == "dask":
+        probe_scheduler(scheduler)             # before the simulator's slow import
     if engine == "sim" and point_fn is None:
         try:
             from ..sim import simulate  # noqa: F401
         except ImportError as exc:
-            problems.append(f"engine sim: the simulator cannot be imported ({exc})")
-    if problems:
-        raise ScenarioError(problems, "sweep options")
+            raise ScenarioError([f"engine sim: the simulator cannot be imported ({exc})"],
+                                "sweep options") from None
 
 
 def run_sweep(scn: Scenario, axes: dict[str, list[Any]] | None = None, *,

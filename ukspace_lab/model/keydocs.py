@@ -1,0 +1,85 @@
+"""What each scenario key means, in one line, for ``ukspace-lab keys`` and
+``docs/scenario-keys.md``.
+
+The schema (:mod:`~ukspace_lab.model.scenario`) says what a key accepts and its
+default; this table says what it means. ``tests/test_scenario_keys.py`` fails
+when a key of the schema has no line here, or a line here names no key, so a
+new key is documented when it is added.
+"""
+
+from __future__ import annotations
+
+MEANINGS: dict[str, str] = {
+    "title": "the scenario's name in tables, the writeup's subject (ASCII there) and reports",
+    "seed": "random seed of the simulator (the closed form has no randomness)",
+    "machine.arch": "`i386` (2-level pagetables, 4 GiB of RAM at most) or `i386-pae` "
+                    "(3-level, 64-bit PTEs, up to 64 GiB)",
+    "machine.ram": "physical RAM: from 16MiB; at most 4GiB without PAE (MAX_NONPAE_PFN), "
+                   "64GiB with it",
+    "machine.cpus": "CPUs; every global TLB flush sends an IPI to each of the others",
+    "machine.split": "user/kernel split: PAGE_OFFSET at 3, 2 or 1 GiB (TASK_SIZE is the user "
+                     "part)",
+    "machine.kernel": "kernel era whose constants apply (`data/kernels.yaml`): 2.4.18, 2.5 "
+                      "(2.5.7), 2.6 (2.6.11), modern (the 6.1 686-pae kernel)",
+    "machine.cpu_model": "the cycle-cost table (`data/costs.yaml`) charged for each event",
+    "machine.phys_hole": "physical address hole below 4 GiB (PCI); mem_map covers it too",
+    "workload.tasks": "processes, each its own mm; with threads, at most PID_MAX in all",
+    "workload.threads_per_task": "threads sharing each mm",
+    "workload.shared_segment": "shared memory every task maps (an SGA), paid in PTE pages by "
+                               "each; it must fit each strategy's TASK_SIZE; larger than RAM "
+                               "means partly swapped out (PTEs counted in full, no swap traffic)",
+    "workload.private": "private memory per task (its own PTE pages)",
+    "workload.text": "text (code) mapped per task",
+    "workload.stack": "stack per task",
+    "workload.vmas": "VMAs per mm, each a vm_area_struct in lowmem",
+    "workload.reads_per_s": "buffered read() calls per task per second",
+    "workload.writes_per_s": "buffered write() calls per task per second",
+    "workload.read_size": "bytes per read() or write(); each 4 KiB page of it in highmem is "
+                          "mapped once",
+    "workload.file_set": "bytes of file data the reads range over, uniformly (auto: all of RAM)",
+    "workload.highmem_cache_fraction": "share of page-cache pages in highmem (auto: highmem "
+                                       "over RAM)",
+    "workload.faults_per_s": "page faults per task per second (each touches a PTE page)",
+    "workload.ctxsw_per_s": "context switches into each mm per second",
+    "workload.forks_per_s": "fork()s per task per second (the parent's and child's PTE pages "
+                            "are walked)",
+    "workload.scan_pages_per_s": "PTEs of other mms that swapout scans per second, "
+                                 "machine-wide",
+    "workload.read_kmap": "how read()/write() map a highmem page: kmap (the global pool), "
+                          "atomic (kmap_atomic), local (kmap_local); auto: the era's",
+    "workload.atomic_fallback_fraction": "with atomic: share of copies that fault and retry "
+                                         "through kmap",
+    "workload.copy_fault_probability": "chance that a copy faults on the user page and sleeps "
+                                       "holding its kmap",
+    "workload.fault_sleep_ms": "how long such a sleep lasts, in milliseconds",
+    "strategies": "the designs evaluated, each a row of `data/strategies.yaml`",
+    "ukspace.pool_entries": "slots of the per-task kmap pool (4 KiB of region each)",
+    "ukspace.carve_from": "where the u-k-space region is taken from: kernel (below "
+                          "PKMAP_BASE, shrinks MAXMEM) or user (below PAGE_OFFSET, shrinks "
+                          "TASK_SIZE)",
+    "ukspace.region_size": "size of the region; auto: the pagetable window plus the pool, "
+                           "rounded up to a pmd",
+    "ukspace.piggyback": "reset a single-threaded task's pool for free when a CR3 reload "
+                         "flushes it anyway",
+    "costs.clock_hz": "CPU clock in Hz; must be > 0 (every cycle count is divided by it)",
+    "costs.tlb_entries": "TLB entries (4 KiB pages), a whole number",
+    "costs.tlb_live_fraction": "share of the TLB a task refills after a full flush, 0 to 1",
+    "costs.tlb_refill_cycles": "cycles of one TLB refill (a pagetable walk)",
+    "costs.invlpg_cycles": "cycles of one invlpg",
+    "costs.cr3_reload_cycles": "cycles of a CR3 reload, refills not included",
+    "costs.global_flush_cycles": "cycles of __flush_tlb_global on one CPU",
+    "costs.ipi_send_cycles": "cycles to send a flush IPI to the other CPUs",
+    "costs.ipi_receive_cycles": "cycles a CPU spends taking a flush IPI",
+    "costs.ipi_wait_cycles": "cycles the sender waits for every CPU to acknowledge",
+    "costs.pkmap_fast_cycles": "cycles of kmap_high and kunmap_high of a page still mapped",
+    "costs.pkmap_new_cycles": "cycles of mapping a new page into the pkmap pool",
+    "costs.pkmap_scan_entry_cycles": "cycles per pool entry flush_all_zero_pkmaps tests",
+    "costs.pkmap_lock_hold_cycles": "cycles kmap_lock is held for a hit",
+    "costs.kmap_atomic_cycles": "cycles of kmap_atomic (the invlpg charged apart)",
+    "costs.ukspace_map_cycles": "cycles of mapping a page into the per-task pool",
+    "costs.pte_clear_cycles": "cycles of clearing one pool slot",
+    "costs.copy_page_cycles": "cycles of copying one 4 KiB page to user space (the kmap's "
+                              "hold time)",
+    "sweep.AXIS": "the default axes of `ukspace-lab sweep` and the notebooks; each value is "
+                  "checked against the scenario when it is swept",
+}
