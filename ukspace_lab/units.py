@@ -6,6 +6,8 @@ import math
 import numbers
 import re
 
+from .errors import shown
+
 KiB = 1 << 10
 MiB = 1 << 20
 GiB = 1 << 30
@@ -60,7 +62,7 @@ def parse_size(value: int | float | str) -> int:
 
 def _bounded(n: int, given: object) -> int:
     if n < 0:
-        raise SizeError(f"{given!r} is negative")
+        raise SizeError(f"{shown(given)} is negative")
     if n > MAX_SIZE:
         raise SizeError("larger than 16 EiB (2**64 bytes, a 64-bit address space); no "
                         "size here can be that large")

@@ -3,8 +3,10 @@ one line naming the option, before any work.
 
 The number types are argparse ``type=`` callables (argparse names the option
 and exits 2); :func:`check_out_file` and :func:`check_out_dir` refuse an
-output path that cannot be written (a directory given for a file, a missing
-parent folder) as a :class:`~ukspace_lab.errors.ScenarioError`.
+output path that cannot be written (a directory given for a file, a file where
+a folder must be, a folder not writable) as a
+:class:`~ukspace_lab.errors.ScenarioError`. Missing folders are made when the
+file is written, as before.
 """
 
 from __future__ import annotations
@@ -53,23 +55,32 @@ positive_float = bounded(float, 0, low_open=True)
 non_negative_float = bounded(float, 0)
 
 
+def _existing_ancestor(p: Path) -> Path:
+    for parent in [p, *p.parents]:
+        if parent.exists():
+            return parent
+    return Path(".")
+
+
 def check_out_file(option: str, path: str | os.PathLike[str]) -> Path:
-    """``path`` as a file to write: not a directory, its folder exists and is writable."""
+    """``path`` as a file to write: not a directory, and its folder exists or can be made
+    (the nearest existing folder above it is a writable folder, not a file)."""
     p = Path(path)
-    parent = p.parent if str(p.parent) else Path(".")
     try:
-        is_dir, parent_ok = p.is_dir(), parent.is_dir()
+        is_dir = p.is_dir()
+        above = _existing_ancestor(p.parent if str(p.parent) else Path("."))
+        above_is_dir = above.is_dir()
     except (OSError, ValueError):                  # too long, or a NUL byte
         raise ScenarioError([f"{option} {shown(str(p))}: not a usable path"],
                             "command line") from None
     if is_dir:
         raise ScenarioError([f"{option} {shown(str(p))}: is a directory; give a file name"],
                             "command line")
-    if not parent_ok:
-        raise ScenarioError([f"{option} {shown(str(p))}: the folder {shown(str(parent))} does "
-                             "not exist"], "command line")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ScenarioError([f"{option} {shown(str(p))}: the folder {shown(str(parent))} is "
+    if not above_is_dir:
+        raise ScenarioError([f"{option} {shown(str(p))}: {shown(str(above))} is a file, not "
+                             "a folder"], "command line")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise ScenarioError([f"{option} {shown(str(p))}: the folder {shown(str(above))} is "
                              "not writable"], "command line")
     return p
 

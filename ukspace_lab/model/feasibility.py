@@ -11,7 +11,10 @@ refused before any work.
   space; ``user_top`` under 4G/4G; TASK_SIZE_MAX of the 64-bit floor);
 - more events per second than the machine has cycles: each read()/write() page,
   fault, context switch, fork and scanned page costs at least one cycle, so their
-  rates add up to at most cpus x clock_hz (this also bounds the simulator's work).
+  rates add up to at most cpus x clock_hz (this also bounds the simulator's work);
+- a cost figure of more than a second of the CPU (clock_hz cycles) for one event,
+  or a TLB whose refills after one flush would take that long (the figures are
+  cycles per event, microseconds in every real table; 1e300 overflows the sums).
 
 A shared segment larger than RAM is accepted, with a meaning: SysV shared memory
 is swappable, so it is a segment partly swapped out; each task still maps all of
@@ -32,7 +35,7 @@ from typing import Any
 
 from ..units import PAGE_SIZE, format_size
 from . import geometry as geo
-from .costs import cost_table
+from .costs import COST_FIELDS, cost_table
 from .kernel import kernel_era
 from .strategies import design_constant, strategy
 
@@ -111,7 +114,7 @@ def _mapping_problems(scn: Any) -> list[str]:
         for key, need in (("workload.shared_segment", w.shared_segment),
                           ("workload.private", w.private), ("workload.text", w.text)):
             if need > user:
-                causes.setdefault((f"{key} = {format_size(need)}", f"{format_size(user)} "
+                causes.setdefault((f"{key} = {format_size(need)}", f"{format_size(user, 2)} "
                                    f"({why})"), []).append(name)
                 break
         else:
@@ -119,18 +122,27 @@ def _mapping_problems(scn: Any) -> list[str]:
                 parts = " + ".join(f"{k} {format_size(getattr(w, k))}"
                                    for k in ("text", "private", "stack", "shared_segment"))
                 causes.setdefault((f"workload mappings {parts} = {format_size(total)}",
-                                   f"{format_size(user)} ({why})"), []).append(name)
+                                   f"{format_size(user, 2)} ({why})"), []).append(name)
     return [f"{what}: does not fit the user address space of {', '.join(names)}, "
             f"TASK_SIZE {room}; shrink it or drop those strategies"
             for (what, room), names in causes.items()]
 
 
 def _machine_problems(scn: Any) -> list[str]:
-    """More events per second than the machine has cycles."""
+    """Costs of more than a second for one event; more events per second than cycles."""
     m, w = scn.machine, scn.workload
     problems = []
-    clock = float(cost_table(m.cpu_model).clock_hz) if "clock_hz" not in scn.costs \
-        else float(scn.costs["clock_hz"])
+    table = cost_table(m.cpu_model, dict(scn.costs))
+    clock = float(table.clock_hz)
+    for name in COST_FIELDS:
+        if name.endswith("_cycles") and getattr(table, name) > clock:
+            problems.append(f"costs.{name} = {getattr(table, name):.3g} cycles: more than a "
+                            f"second of the CPU (costs.clock_hz = {clock:.3g}) for one event")
+    refill = table.tlb_entries * table.tlb_live_fraction * table.tlb_refill_cycles
+    if refill > clock:
+        problems.append(f"costs.tlb_entries x tlb_live_fraction x tlb_refill_cycles = "
+                        f"{refill:.3g} cycles: refilling after one flush would take more than a "
+                        f"second of the CPU (costs.clock_hz = {clock:.3g})")
     pages = math.ceil(w.read_size / PAGE_SIZE)
     events = (w.tasks * ((w.reads_per_s + w.writes_per_s) * pages + w.faults_per_s
                          + w.ctxsw_per_s + w.forks_per_s) + w.scan_pages_per_s)

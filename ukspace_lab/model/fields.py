@@ -96,6 +96,12 @@ def _scalar(v: Any) -> Any:
                          f"{type(v).__name__}")
     if isinstance(v, Oversized):
         _refuse_non_numbers(v)
+    if not isinstance(v, str | numbers.Real):
+        raise ValueError("a sweep value is one number, size or word")
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        v = int(v)
+    elif isinstance(v, numbers.Real) and not isinstance(v, bool):
+        v = float(v)
     if isinstance(v, float) and not math.isfinite(v):
         raise ValueError("NaN and infinity are not values")
     if isinstance(v, str):

@@ -154,6 +154,13 @@ class Axis:
         return np.array(self.values, dtype=object if kinds == {str} else None)
 
 
+def _refuse_repeats(name: str, values: list[Any]) -> None:
+    dup = sorted(shown(v) for v, n in Counter(values).items() if n > 1)
+    if dup:
+        raise ScenarioError([f"axis {name}: the value {', '.join(dup[:5])} is listed twice"],
+                            "sweep")
+
+
 def validate_axis(scn: Scenario, name: str, values: list[Any]) -> Axis:
     """Each value checked against ``scn`` on its own, returned in its plain form."""
     key = axis_key(name)
@@ -168,6 +175,7 @@ def validate_axis(scn: Scenario, name: str, values: list[Any]) -> Axis:
     if not isinstance(values, list | tuple) or not values:
         raise ScenarioError([f"axis {name}: expected a list of values, got {shown(values)}"],
                             "sweep")
+    _refuse_repeats(name, [v if isinstance(v, str) else repr(v) for v in values])
     base = scn.to_plain()
     out, scenarios = [], []
     for v in values:                 # each value validated once, kept for the grid's inputs
@@ -180,7 +188,5 @@ def validate_axis(scn: Scenario, name: str, values: list[Any]) -> Axis:
                                 "sweep") from None
         scenarios.append(one)
         out.append(_value_at(one, key))
-    dup = sorted(shown(v) for v, n in Counter(out).items() if n > 1)
-    if dup:
-        raise ScenarioError([f"axis {name}: the value {', '.join(dup)} is listed twice"], "sweep")
+    _refuse_repeats(name, out)
     return Axis(name=name, key=key, values=tuple(out), scenarios=tuple(scenarios))

@@ -75,4 +75,4 @@ def make_grid(scn: Scenario, axes: dict[str, list[Any]] | None) -> Grid:
     if size > MAX_POINTS:
         raise ScenarioError([f"axes {', '.join(axes)}: {size:.3g} points; a sweep takes at most "
                              f"{MAX_POINTS:,} (split it into several)"], "sweep")
-    return Grid(scn, tuple(validate_axis(scn, n, list(v)) for n, v in axes.items()))
+    return Grid(scn, tuple(validate_axis(scn, n, v) for n, v in axes.items()))
