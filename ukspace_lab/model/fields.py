@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from ..units import parse_size
+from ..units import MAX_SIZE, parse_size
 from .safeyaml import Oversized
 
 COUNT_LIMIT = 1 << 63     # no count the model takes comes near (PID_MAX is 32768)
 NUMBER_CHARS = 40         # a number written as text, at most
 TEXT_CHARS = 200          # a title fits a mail subject
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _refuse_non_numbers(v: Any) -> None:
@@ -37,6 +39,8 @@ def _refuse_non_numbers(v: Any) -> None:
 
 def _whole(v: Any) -> Any:
     """A whole number: not a boolean, not past :data:`COUNT_LIMIT`."""
+    if type(v) is int and -COUNT_LIMIT < v < COUNT_LIMIT:
+        return v                                  # the common case, without the ABCs
     _refuse_non_numbers(v)
     if isinstance(v, numbers.Integral):
         v = int(v)
@@ -50,6 +54,8 @@ def _whole(v: Any) -> Any:
 
 def _real(v: Any) -> Any:
     """A real number: not a boolean; numpy and int inputs as floats."""
+    if type(v) is float:
+        return v
     _refuse_non_numbers(v)
     if isinstance(v, numbers.Real) and not isinstance(v, float):
         try:
@@ -61,6 +67,8 @@ def _real(v: Any) -> Any:
 
 def _size(value: Any) -> Any:
     """Bytes from a count or a size such as ``16GiB`` (:func:`~ukspace_lab.units.parse_size`)."""
+    if type(value) is int and 0 <= value <= MAX_SIZE:
+        return value
     if isinstance(value, Oversized):
         _refuse_non_numbers(value)
     try:
@@ -82,7 +90,9 @@ def cost_problem(name: str, value: float) -> str:
 
 
 def _one_line(v: str) -> str:
-    bad = sorted({f"U+{ord(c):04X}" for c in v if ord(c) < 0x20 or ord(c) == 0x7F})
+    if not _CONTROL.search(v):
+        return v
+    bad = sorted({f"U+{ord(c):04X}" for c in v if _CONTROL.match(c)})
     if bad:
         raise ValueError(f"control characters ({', '.join(bad[:4])}) do not belong in one line "
                          "of text")
@@ -91,6 +101,10 @@ def _one_line(v: str) -> str:
 
 def _scalar(v: Any) -> Any:
     """One sweep value: a number, a word or a boolean, checked again when it is swept."""
+    if type(v) in (int, bool) or (type(v) is float and math.isfinite(v)):
+        return v
+    if type(v) is str and len(v) <= TEXT_CHARS and not _CONTROL.search(v):
+        return v
     if isinstance(v, dict | list | tuple | set):
         raise ValueError("a sweep value is one number, size or word, not a "
                          f"{type(v).__name__}")

@@ -103,7 +103,7 @@ def _numeric(scn: Scenario) -> dict[str, float]:
 
 
 def _same(a: float, b: float) -> bool:
-    return a == b or (np.isnan(a) and np.isnan(b))
+    return a == b or (a != a and b != b)          # NaN (no override) equals NaN
 
 
 def axis_key(name: str) -> str:
