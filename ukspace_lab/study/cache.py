@@ -3,17 +3,27 @@
 An entry's key is the SHA-256 of the canonical JSON of what determines it (the
 validated point's plain parameters, the engine, the model version, ...). Each
 entry is written to a temporary file and ``os.replace``'d into place, and
-carries the SHA-256 of its payload: a truncated or corrupt entry (a disk full,
-a crash before the data reached the disk) is detected, deleted and recomputed,
-never read as data. Killing a writer at any moment therefore loses nothing but
-the entries it had not yet renamed into place.
+carries its own key and the SHA-256 and length of its payload. On read:
+
+- a truncated or corrupt entry (flipped bytes, a disk full, a crash before the
+  data reached the disk) fails the checksum;
+- an entry copied over another's path carries the other key;
+- an entry replaced by a directory, or one that cannot be read, raises an
+  ``OSError``;
+
+and each is treated as a miss: deleted and recomputed, never read as data and
+never a crash. A write that cannot be made (a directory in the way that cannot
+be removed, a full disk) leaves the result uncached. Killing a writer at any
+moment therefore loses nothing but the entries it had not yet renamed into place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +35,7 @@ import pandas as pd
 from ..atomic import TMP_PREFIX, write_atomic
 from ..resources import PACKAGE_DIR, cache_dir, data_dir
 
-MAGIC = b"ukspace-lab cache 1\n"
+MAGIC = b"ukspace-lab cache 2\n"   # then "<key> <sha256> <length>\n" and the payload
 STALE_TEMP_SECONDS = 3600.0
 COMPUTING = ("units.py", "model/*.py", "sim/*.py", "study/*.py")  # what decides a result
 
@@ -81,22 +91,35 @@ def frame_from_bytes(payload: bytes) -> pd.DataFrame:
     return pd.read_parquet(io.BytesIO(payload), engine="pyarrow")
 
 
-def _seal(payload: bytes) -> bytes:
-    digest = hashlib.sha256(payload).hexdigest().encode("ascii")
-    return MAGIC + digest + b" " + str(len(payload)).encode("ascii") + b"\n" + payload
+def _seal(key: str, payload: bytes) -> bytes:
+    digest = hashlib.sha256(payload).hexdigest()
+    return MAGIC + f"{key} {digest} {len(payload)}\n".encode("ascii") + payload
 
 
-def _unseal(blob: bytes) -> bytes | None:
-    """The payload of a sealed entry, or None when any byte of it is wrong."""
+def _unseal(key: str, blob: bytes) -> bytes | None:
+    """The payload of an entry sealed under ``key``, or None when any byte of it is wrong
+    (the magic, the key it was written for, its length or its checksum)."""
     if not blob.startswith(MAGIC):
         return None
     header, sep, payload = blob[len(MAGIC):].partition(b"\n")
-    digest, _, length = header.partition(b" ")
-    if not sep or not length.isdigit() or int(length) != len(payload):
+    fields = header.split(b" ")
+    if not sep or len(fields) != 3 or fields[0] != key.encode("ascii", "replace"):
+        return None
+    digest, length = fields[1], fields[2]
+    if not length.isdigit() or int(length) != len(payload):
         return None
     if hashlib.sha256(payload).hexdigest().encode("ascii") != digest:
         return None
     return payload
+
+
+def _evict(path: Path) -> None:
+    """Remove whatever sits at ``path`` (a file, a link, a directory); never raises."""
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -110,20 +133,37 @@ class SweepCache:
         return Path(self.root) / key[:2] / key
 
     def get(self, key: str) -> bytes | None:
-        """The payload of ``key``; None when absent or damaged (a damaged entry is deleted)."""
+        """The payload of ``key``; None when absent or unusable (then it is removed):
+        damaged, written for another key, a directory, or unreadable."""
         path = self.path(key)
         try:
             blob = path.read_bytes()
         except FileNotFoundError:
             return None
-        payload = _unseal(blob)
+        except OSError:                   # a directory, unreadable, a shard that is a file
+            _evict(path if path.parent.is_dir() else path.parent)
+            return None
+        payload = _unseal(key, blob)
         if payload is None:
-            path.unlink(missing_ok=True)
+            _evict(path)
         return payload
 
-    def put(self, key: str, payload: bytes) -> None:
-        """Store ``payload`` under ``key`` atomically, with its checksum."""
-        write_atomic(self.path(key), _seal(payload))
+    def put(self, key: str, payload: bytes) -> bool:
+        """Store ``payload`` under ``key`` atomically, sealed with its key and checksum.
+
+        Whatever is in the way (a directory at the entry's path, a file at its
+        shard's) is removed and the write retried once; False when it still
+        cannot be written (the result is then simply not cached).
+        """
+        path, blob = self.path(key), _seal(key, payload)
+        for _ in range(2):
+            try:
+                write_atomic(path, blob)
+                return True
+            except OSError:
+                _evict(path.parent if path.parent.exists() and not path.parent.is_dir()
+                       else path)
+        return False
 
     def get_frame(self, key: str) -> pd.DataFrame | None:
         """A cached DataFrame, or None (absent, damaged, or not Parquet: then deleted)."""
@@ -133,12 +173,12 @@ class SweepCache:
         try:
             return frame_from_bytes(payload)
         except Exception:  # a valid seal around bytes pyarrow cannot read: treat as damaged
-            self.path(key).unlink(missing_ok=True)
+            _evict(self.path(key))
             return None
 
-    def put_frame(self, key: str, df: pd.DataFrame) -> None:
-        """Store a DataFrame as Parquet under ``key``."""
-        self.put(key, frame_to_bytes(df))
+    def put_frame(self, key: str, df: pd.DataFrame) -> bool:
+        """Store a DataFrame as Parquet under ``key`` (False: it could not be written)."""
+        return self.put(key, frame_to_bytes(df))
 
     def prune_temporaries(self, older_than_s: float = STALE_TEMP_SECONDS) -> int:
         """Delete temporary files left by killed writers; returns how many."""
