@@ -6,7 +6,8 @@ numpy, pandas, pydantic or model. User errors
 (:class:`~ukspace_lab.errors.ScenarioError`, a bad option, a file that cannot be
 written) print one short message and exit 2, never a traceback (an operating
 system error met while working exits 1, also in one line); with no command, the
-commands are listed.
+commands are listed. SIGINT and SIGTERM stop a command the same way
+(:mod:`ukspace_lab.interrupts`): one line, exit 130 or 143.
 """
 
 from __future__ import annotations
@@ -75,6 +76,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from .. import interrupts
+
+    with interrupts.stoppable():
+        code = _run(args)
+        if argv is None:                 # the real command: nothing may change the outcome now
+            interrupts.finish(code)
+        return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; its exit status. SIGTERM is handled as Ctrl-C: both
+    print one line and exit 128 + the signal (130, 143)."""
+    from .. import interrupts
+
     try:
         return int(args.run(args) or 0)
     except ScenarioError as exc:
@@ -85,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ukspace-lab {args.command}: cannot use{where}: {str(exc.strerror or exc)[:300]}",
               file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"ukspace-lab {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:     # interrupts.Stopped for SIGTERM too
+        interrupts.hold()                # a second signal no longer cuts this line short
+        how = " (SIGTERM)" if interrupts.exit_code(exc) == 143 else ""
+        print(f"ukspace-lab {args.command}: interrupted{how}", file=sys.stderr)
+        return interrupts.exit_code(exc)

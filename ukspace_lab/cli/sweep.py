@@ -56,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         df.to_csv(sys.stdout, index=False)
         return 0
+    from .. import interrupts
+
     stats = df.attrs["sweep"]
+    interrupts.hold()        # computed: a stop now no longer loses the table
     path = write_table(df, args.out)
     print(f"{stats['points']} points x {len(scn.strategies)} strategies = {len(df)} rows "
           f"({stats['computed']} computed, {stats['cached']} from cache) -> {path}")

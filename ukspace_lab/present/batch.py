@@ -1,7 +1,11 @@
 """Rendering several reports at once, each in its own process, under one progress bar.
 
-Every scenario and override is validated before any notebook runs; a Ctrl-C
-reaches every worker, which drops its partial folder and installs nothing.
+Every scenario and override is validated before any notebook runs. A Ctrl-C
+or SIGTERM stops the batch: a report already installed stays, the one being
+built is dropped (its kernel killed, its partial folder removed). In
+parallel, the workers ignore Ctrl-C themselves: the command sends each a
+SIGTERM, and a worker whose command died (``kill -9``) stops by itself
+(:func:`ukspace_lab.lifeline.tie_to`).
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from .. import resources
+from .. import interrupts, resources
 from ..errors import ScenarioError
+from ..lifeline import tie_to
 from .execute import CELL_TIMEOUT_S, ReportFailed
 from .report import Progress, ReportJob, render_report
 
@@ -26,17 +31,24 @@ _QUEUE: Any = None
 def _worker_init(queue: Any) -> None:
     global _QUEUE
     _QUEUE = queue
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # the command forwards a SIGTERM
+    tie_to(os.getppid(), interrupt=True)
 
 
 def _render_in_worker(kwargs: dict[str, Any]) -> tuple[str, str]:
-    """Process-pool entry: ("ok", path) or ("failed", message)."""
+    """Process-pool entry: ("ok", path), ("failed", message) or ("stopped", signal)."""
     def progress(name: str, event: str) -> None:
         _QUEUE.put((name, event))
+    parent = os.getppid()
     try:
-        return "ok", str(render_report(**kwargs, progress=progress))
+        with interrupts.stoppable():
+            return "ok", str(render_report(**kwargs, progress=progress))
     except (ReportFailed, ScenarioError) as exc:
         return "failed", str(exc)
+    except KeyboardInterrupt as exc:
+        if os.getppid() != parent:     # the command is gone: nobody reads the answer
+            os._exit(interrupts.exit_code(exc))
+        return "stopped", str(interrupts.exit_code(exc))
 
 
 def render_reports(scenarios: Sequence[str], overrides: dict[str, Any] | None = None, *,
@@ -78,6 +90,7 @@ def render_reports(scenarios: Sequence[str], overrides: dict[str, Any] | None = 
     try:
         if jobs <= 1 or len(jobs_list) <= 1:
             for job, kw in zip(jobs_list, kwargs, strict=True):
+                interrupts.resume()  # a stop noted while the last report was installed
                 try:
                     done.append(render_report(**kw, progress=progress))
                 except ReportFailed as exc:
@@ -106,8 +119,11 @@ def _render_parallel(jobs_list: list[ReportJob], kwargs: list[dict[str, Any]], j
                     status, text = fut.result()
                     if status == "ok":
                         done.append(Path(text))
+                    elif status == "stopped":
+                        raise interrupts.Stopped(int(text) - 128)
                     else:
                         failed[futures[fut].name] = text
+            interrupts.hold()                  # every report is in place
             _drain(queue, progress)
         except BaseException:
             for fut in pending:
@@ -117,11 +133,11 @@ def _render_parallel(jobs_list: list[ReportJob], kwargs: list[dict[str, Any]], j
 
 
 def _interrupt_workers(pool: ProcessPoolExecutor) -> None:
-    """SIGINT every worker still alive (a Ctrl-C may have reached only this process)."""
-    for proc in list(getattr(pool, "_processes", {}).values()):
+    """SIGTERM every worker still alive: each kills its kernel and drops its partial folder."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
         if proc.is_alive():
             with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGINT)
+                os.kill(proc.pid, signal.SIGTERM)
 
 
 def _drain(queue: Any, progress: Progress) -> None:

@@ -5,8 +5,11 @@ order with papermill (kernel ``ukspace-lab``, an explicit per-cell timeout,
 parameters ``scenario``/``overrides``/``output_dir``) into a temporary folder
 next to the destination, then adds ``index.html`` (one offline page, see
 :mod:`ukspace_lab.htmlpage`), ``writeup.txt`` and ``manifest.json``, and only
-then swaps the folder into ``reports/<scenario>/``. A failure or Ctrl-C
-removes the temporary folder and leaves the previous report as it was.
+then swaps the folder into ``reports/<scenario>/``. A failure, Ctrl-C or
+SIGTERM kills the kernel, removes the temporary folder and leaves the previous
+report as it was; a stop that comes once the folder is complete no longer
+undoes it (:func:`ukspace_lab.interrupts.hold`). A ``kill -9`` leaves the
+temporary folder, removed by the next render (:mod:`ukspace_lab.present.install`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import resources
+from .. import interrupts, lifeline, resources
+from ..atomic import write_atomic
 from ..errors import ScenarioError
 from ..model.closed import MODEL_VERSION
 from ..model.loading import load_scenario, resolve_scenario_path
@@ -35,7 +39,7 @@ from .execute import (
     ensure_kernel,
     execute_notebook,
 )
-from .install import _remove_stale_partials, _umask, install_report
+from .install import _umask, install_report, remove_stale
 from .manifest import build_manifest, sha256, write_manifest
 
 NOTEBOOK_GLOB = "0*.ipynb"
@@ -183,16 +187,18 @@ def render_report(scenario: str = "default", overrides: dict[str, Any] | None = 
     except WidgetManagerMissing as exc:
         raise ReportFailed(str(exc)) from None
     job.out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_partials(job.out_dir, job.name)
+    remove_stale(job.out_dir, job.name)
     dest = job.out_dir / job.name
     tmp = Path(tempfile.mkdtemp(prefix=f".{job.name}.partial-{os.getpid()}-", dir=job.out_dir))
     failed_nb = dest.with_name(f"{dest.name}.failed.ipynb")
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         started = datetime.now(UTC)
-        run = _build(job, scn, tmp, progress or (lambda s, e: None))
+        with interrupts.on_stop(lifeline.kill_own_groups):   # the kernel, at the signal
+            run = _build(job, scn, tmp, progress or (lambda s, e: None))
         finished = datetime.now(UTC)
         write_manifest(tmp, build_manifest(tmp, run=run, started=started, finished=finished))
+        interrupts.hold()          # complete: from here a stop is noted, not obeyed
         install_report(tmp, dest)
         failed_nb.unlink(missing_ok=True)
     except ReportFailed as exc:
@@ -208,7 +214,7 @@ def _keep_failed_notebook(tmp: Path, dest: Path, exc: ReportFailed) -> None:
     if exc.executed is None or not exc.executed.is_file():
         return
     failed = dest.with_name(f"{dest.name}.failed.ipynb")
-    shutil.copyfile(exc.executed, failed)
+    write_atomic(failed, exc.executed.read_bytes())
     exc.args = (f"{exc.args[0]}\n  the executed notebook is saved as {_display_path(failed)}",)
 
 

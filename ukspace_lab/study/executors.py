@@ -6,8 +6,12 @@ bytes (what the cache stores), so every executor returns the same table.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import signal
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -15,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ScenarioError, shown
+from ..interrupts import deferred
+from ..lifeline import quiet_worker
 from ..model.closed import evaluate
 from ..model.scenario import Scenario
 from .cache import frame_to_bytes
@@ -53,20 +59,53 @@ Task = tuple[int, str, tuple[Any, ...]]      # (point, key for Dask, _run_point 
 
 def _local(tasks: list[Task], workers: int) -> Iterator[tuple[int, Any]]:
     """Points on local processes (a forkserver: safe beside threads, quick to start;
-    it imports the point function's module once, e.g. the simulator and numba)."""
+    it imports the point function's module once, e.g. the simulator and numba).
+
+    Workers ignore Ctrl-C and die with their parent (:func:`~ukspace_lab.lifeline.
+    quiet_worker`); left early (a stop, a refused point) the points in flight are
+    killed rather than waited for: finished ones are already in the cache.
+    """
     ctx = multiprocessing.get_context("forkserver")
     fn = tasks[0][2][0]
-    preload = {__name__, fn.__module__}
+    preload = {__name__, fn.__module__, "ukspace_lab.lifeline"}
     if fn is simulate_point:
         preload.add(f"{__package__}.sim")
     ctx.set_forkserver_preload(sorted(preload))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    _start_forkserver_deaf_to_ctrl_c()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=quiet_worker,
+                               initargs=(os.getpid(),))
+    finished = False
     try:
-        futures = {pool.submit(_run_point, *args): i for i, _, args in tasks}
+        with deferred():   # every worker started is registered, so a stop can kill it
+            futures = {pool.submit(_run_point, *args): i for i, _, args in tasks}
         for fut in as_completed(futures):
             yield futures[fut], fut
+        finished = True
     finally:
+        if not finished:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(OSError, ValueError):
+                    proc.kill()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Start the forkserver with SIGINT ignored, so every worker it forks is deaf to a
+    terminal's Ctrl-C from its first instruction (a worker still unpickling its
+    arguments would otherwise print a KeyboardInterrupt traceback); the command
+    stops its workers itself. SIGINT is blocked meanwhile, so none is lost."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def probe_scheduler(address: str) -> None:
