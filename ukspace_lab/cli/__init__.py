@@ -68,17 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script: the exit status (2 for any user error)."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:            # --help (0) or a bad option (2, already printed)
-        return exc.code if isinstance(exc.code, int) else 2
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
     from .. import interrupts
 
     with interrupts.stoppable():
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+        except SystemExit as exc:        # --help (0) or a bad option (2, already printed)
+            return exc.code if isinstance(exc.code, int) else 2
+        except KeyboardInterrupt as exc:  # stopped while the commands load
+            interrupts.hold()
+            print("ukspace-lab: interrupted", file=sys.stderr)
+            return interrupts.exit_code(exc)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
         code = _run(args)
         if argv is None:                 # the real command: nothing may change the outcome now
             interrupts.finish(code)
