@@ -167,8 +167,9 @@ def judge(tally: Tally, what: str, run: Run, sig: int) -> bool:
 
 
 def cache_problems(root: Path) -> list[str]:
-    """Cache entries that do not read back (a sealed entry always does)."""
-    store = SweepCache(root)
+    """Cache entries under ``root`` (a UKSPACE_LAB_CACHE folder) that do not read back
+    (a sealed entry always does)."""
+    store = SweepCache(root / "sweeps")
     bad = []
     for path in sorted(root.glob("sweeps/??/*")):
         if path.name.startswith("."):
