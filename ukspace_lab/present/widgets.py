@@ -23,29 +23,15 @@ from ..model.record import Evaluation
 from ..model.scenario import Scenario
 from ..study import views
 from ..units import format_size
-from . import fmt, plots
+from . import plots
+from .frames import reader_frame
 
 View = Figure | pd.DataFrame | W.Widget | str
 Render = Callable[[Scenario, Any], tuple[pd.DataFrame, Figure]]
 
-TABLE_FORMATS: dict[str, Callable[[Any], str]] = {
-    "lowmem_used_bytes": fmt.size, "lowmem_free_bytes": fmt.size, "lowmem_bytes": fmt.size,
-    "pagetable_lowmem_bytes": fmt.size, "mem_map_bytes": fmt.size, "highmem_bytes": fmt.size,
-    "region_bytes": fmt.size, "max_tasks": fmt.count,
-    "highmem_cache_fraction": lambda x: fmt.pct(100 * x),
-    "cpu_overhead_pct": fmt.pct, "kmaps_per_s": fmt.rate, "invlpg_per_s": fmt.rate,
-    "global_tlb_flushes_per_s": fmt.rate, "ipis_per_s": fmt.rate,
-    "local_tlb_flushes_per_s": fmt.rate, "kmap_new_per_s": fmt.rate,
-}
-
-
 def html_table(df: pd.DataFrame) -> str:
-    """A DataFrame as an HTML table, sizes and rates in readable units."""
-    shown = df.copy()
-    for col, f in TABLE_FORMATS.items():
-        if col in shown.columns:
-            shown[col] = shown[col].map(f)
-    return shown.to_html(index=False, border=0, classes="ukspace-table")
+    """A DataFrame as an HTML table, numbers formatted for a reader (frames.reader_frame)."""
+    return reader_frame(df).to_html(index=False, border=0, classes="ukspace-table")
 
 
 def as_widget(view: View) -> W.Widget:
@@ -99,10 +85,8 @@ class LiveExplorer:
         style = {"description_width": "initial"}
         self.controls: dict[str, W.ValueWidget] = {}
         for key, options in knobs.items():
-            options = list(dict.fromkeys(options))
+            options = _in_order([*options, _current(scn, key)])
             now = _current(scn, key)
-            if now not in options:
-                options.append(now)
             self.controls[key] = W.SelectionSlider(
                 options=[(_label(v), v) for v in options], value=now, description=key,
                 continuous_update=False, style=style) if len(options) > 3 else W.Dropdown(
@@ -171,9 +155,20 @@ def _current(scn: Scenario, key: str) -> Any:
     return node
 
 
+def _in_order(options: Sequence[Any]) -> list[Any]:
+    """Distinct options, numbers ascending (the scenario's own value in its place, not
+    appended), words as given; ``500.0`` next to ``500`` kept once."""
+    seen = list(dict.fromkeys(options))
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in seen):
+        return sorted(dict.fromkeys(seen))
+    return seen
+
+
 def _label(v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool) and v >= 1 << 20:
         return format_size(v)
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:.0f}"
     return str(v)
 
 
