@@ -132,4 +132,28 @@ def summarise(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     return out
 
 
-__all__ = ["column_format", "number", "ratio", "reader_frame", "summarise"]
+def summary_html(df: pd.DataFrame, by: list[str], value: str, full: str | None = None) -> str:
+    """:func:`summarise` as an HTML table for a reader, with a relative link to the
+    full table (``full``, e.g. ``data/04-agreement.csv``) when it was saved."""
+    import html
+
+    table = reader_frame(summarise(df, by, value)).to_html(index=False, border=0,
+                                                           classes="ukspace-table")
+    rows = f"{len(df):,} rows"
+    note = (f'<p>Summary of {rows}; every row: <a href="{html.escape(full)}">'
+            f"{html.escape(full)}</a>.</p>" if full else f"<p>Summary of {rows}.</p>")
+    return table + "\n" + note
+
+
+def show_summary(df: pd.DataFrame, by: list[str], value: str, output_dir: str = "",
+                 name: str = ""):
+    """:func:`summary_html` for a notebook cell, linking ``data/<name>.csv`` (relative to
+    the report page) when ``output_dir`` is set, i.e. when plots.save_data wrote it."""
+    from IPython.display import HTML
+
+    full = f"data/{name}.csv" if str(output_dir) and name else None
+    return HTML(summary_html(df, by, value, full))
+
+
+__all__ = ["column_format", "number", "ratio", "reader_frame", "show_summary", "summarise",
+           "summary_html"]

@@ -214,6 +214,23 @@ def pool_static(pool: pd.DataFrame) -> W.VBox:
                           label=lambda n: str(int(n)))
 
 
+_GIB = 1 << 30
+_ERAS = ["2.4.18", "2.5", "2.6", "modern"]
+# The live explorers' knobs (the scenario's own value is added in order, see _in_order).
+KNOBS: dict[str, dict[str, list[Any]]] = {
+    "address": {"machine.arch": ["i386", "i386-pae"],
+                "machine.split": ["3G/1G", "2G/2G", "1G/3G"],
+                "machine.ram": [_GIB // 2, _GIB, 2 * _GIB, 4 * _GIB, 16 * _GIB, 64 * _GIB],
+                "ukspace.carve_from": ["kernel", "user"]},
+    "task": {"workload.shared_segment": [0, _GIB // 4, _GIB, 2 * _GIB],
+             "machine.kernel": _ERAS, "workload.threads_per_task": [1, 2, 8, 64]},
+    "highmem": {"machine.kernel": _ERAS, "machine.cpus": [1, 2, 4, 8, 16, 32],
+                "workload.reads_per_s": [10, 100, 1000, 10000]},
+    "pool": {"workload.threads_per_task": [1, 4, 16, 64], "machine.cpus": [1, 2, 4, 8, 16],
+             "workload.ctxsw_per_s": [0, 100, 1000, 10000]},
+}
+
+
 def address_explorer(scn: Scenario) -> LiveExplorer:
     """01: machine RAM, split, PAE, carve side and strategy; redraws the address map."""
     def render(s: Scenario, _at: Any) -> tuple[pd.DataFrame, Figure]:
@@ -222,11 +239,7 @@ def address_explorer(scn: Scenario) -> LiveExplorer:
             return views.strategy_table(s), plots.new_figure(4, 1)
         cols = views.address_columns(s, [name])
         return views.strategy_table(s), plots.address_space_figure(cols, s.title)
-    gib = 1 << 30
-    return LiveExplorer(scn, render, {
-        "machine.arch": ["i386", "i386-pae"], "machine.split": ["3G/1G", "2G/2G", "1G/3G"],
-        "machine.ram": [gib // 2, gib, 2 * gib, 4 * gib, 16 * gib, 64 * gib],
-        "ukspace.carve_from": ["kernel", "user"]}, one_strategy=True)
+    return LiveExplorer(scn, render, KNOBS["address"], one_strategy=True)
 
 
 def address_static(ev: Evaluation) -> W.VBox:
@@ -252,12 +265,7 @@ def task_explorer(scn: Scenario) -> LiveExplorer:
             ax.axvline(at, color="k", ls="--", lw=0.8)
         return curves[curves["tasks"] == curves["tasks"].iloc[
             (curves["tasks"] - at).abs().argmin()]], fig
-    mib, gib = 1 << 20, 1 << 30
-    return LiveExplorer(scn, render, {
-        "workload.shared_segment": [0, 256 * mib, gib, 2 * gib],
-        "machine.kernel": ["2.4.18", "2.5", "2.6", "modern"],
-        "workload.threads_per_task": [1, 2, 8, 64]},
-        axis=("tasks", views.task_grid(scn, 24)))
+    return LiveExplorer(scn, render, KNOBS["task"], axis=("tasks", views.task_grid(scn, 24)))
 
 
 def highmem_explorer(scn: Scenario) -> LiveExplorer:
@@ -268,11 +276,7 @@ def highmem_explorer(scn: Scenario) -> LiveExplorer:
         for ax in fig.axes:
             ax.axvline(at / (1 << 30), color="k", ls="--", lw=0.8)
         return df[df["ram_bytes"] == at], fig
-    return LiveExplorer(scn, render, {
-        "machine.kernel": ["2.4.18", "2.5", "2.6", "modern"],
-        "machine.cpus": [1, 2, 4, 8, 16, 32],
-        "workload.reads_per_s": [10, 100, 1000, 10000]},
-        axis=("ram", views.ram_grid(scn)))
+    return LiveExplorer(scn, render, KNOBS["highmem"], axis=("ram", views.ram_grid(scn)))
 
 
 def pool_explorer(scn: Scenario) -> LiveExplorer:
@@ -283,13 +287,10 @@ def pool_explorer(scn: Scenario) -> LiveExplorer:
         for ax in fig.axes:
             ax.axvline(at, color="k", ls="--", lw=0.8)
         return df[df["pool_entries"] == at], fig
-    return LiveExplorer(scn, render, {
-        "workload.threads_per_task": [1, 4, 16, 64],
-        "machine.cpus": [1, 2, 4, 8, 16],
-        "workload.ctxsw_per_s": [0, 100, 1000, 10000]},
-        axis=("pool_entries", list(views.POOL_GRID)))
+    return LiveExplorer(scn, render, KNOBS["pool"],
+                        axis=("pool_entries", list(views.POOL_GRID)))
 
 
-__all__ = ["LiveExplorer", "address_explorer", "address_static", "as_widget", "highmem_explorer",
-           "highmem_static", "html_table", "pool_explorer", "pool_static", "show_table",
-           "static_explorer", "table_explorer", "task_explorer", "task_static"]
+__all__ = ["KNOBS", "LiveExplorer", "address_explorer", "address_static", "as_widget",
+           "highmem_explorer", "highmem_static", "html_table", "pool_explorer", "pool_static",
+           "show_table", "static_explorer", "table_explorer", "task_explorer", "task_static"]
