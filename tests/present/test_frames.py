@@ -92,6 +92,10 @@ def test_summary_is_the_groups_extremes():
     assert s["max sim_over_closed"].tolist() == [1.1, 2.0]
     html = F.summary_html(df, ["strategy", "metric"], "sim_over_closed", "data/x.csv")
     assert '<a href="data/x.csv">' in html and "0.9x" in html and "4 rows" in html
+    long = F.reader_frame(F.summarise(df.assign(metric="cpu_overhead_pct"), ["strategy",
+                                                                            "metric"],
+                                      "sim_over_closed"))
+    assert long["rows"].tolist() == ["3", "1"]        # a count, not the metric's percent
 
 
 @pytest.mark.parametrize("scenario", scenario_names())

@@ -73,7 +73,7 @@ EXACT: dict[str, Format] = {
     "factor": ratio, "sim_over_closed": ratio,
     "ram_gib": lambda x: f"{x:g} GiB",
 }
-COUNT_NAMES = ("tasks", "max_tasks", "scenario_tasks", "pool_entries", "threads_per_task",
+COUNT_NAMES = ("rows", "tasks", "max_tasks", "scenario_tasks", "pool_entries", "threads_per_task",
                "pte_pages_per_task", "cpus", "events")
 
 
