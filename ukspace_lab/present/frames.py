@@ -121,6 +121,28 @@ def reader_frame(df: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def table_html(df: pd.DataFrame) -> str:
+    """``df`` as an HTML table for a reader: :func:`reader_frame`'s text, numbers right-
+    and words left-aligned, the first column unbroken, wide tables scrolled sideways."""
+    import html
+
+    shown = reader_frame(df)
+    numeric = [pd.api.types.is_numeric_dtype(df[c].dtype)
+               and not pd.api.types.is_bool_dtype(df[c].dtype) for c in df.columns]
+
+    def cell(tag: str, text: Any, i: int) -> str:
+        style = "text-align:right" if numeric[i] else "text-align:left"
+        if i == 0:
+            style += ";white-space:nowrap"
+        return f'<{tag} style="{style}">{html.escape(str(text))}</{tag}>'
+
+    head = "".join(cell("th", c, i) for i, c in enumerate(df.columns))
+    body = "\n".join("<tr>" + "".join(cell("td", v, i) for i, v in enumerate(row)) + "</tr>"
+                     for row in shown.itertuples(index=False))
+    return (f'<div style="overflow-x:auto"><table class="ukspace-table" border="0">\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>")
+
+
 def summarise(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     """One row per ``by`` group: rows, and the smallest, median and largest ``value``
     (a long table's agreement column, say), so a page shows the shape and ``data/``
@@ -137,8 +159,7 @@ def summary_html(df: pd.DataFrame, by: list[str], value: str, full: str | None =
     full table (``full``, e.g. ``data/04-agreement.csv``) when it was saved."""
     import html
 
-    table = reader_frame(summarise(df, by, value)).to_html(index=False, border=0,
-                                                           classes="ukspace-table")
+    table = table_html(summarise(df, by, value))
     rows = f"{len(df):,} rows"
     note = (f'<p>Summary of {rows}; every row: <a href="{html.escape(full)}">'
             f"{html.escape(full)}</a>.</p>" if full else f"<p>Summary of {rows}.</p>")
@@ -156,4 +177,4 @@ def show_summary(df: pd.DataFrame, by: list[str], value: str, output_dir: str = 
 
 
 __all__ = ["column_format", "number", "ratio", "reader_frame", "show_summary", "summarise",
-           "summary_html"]
+           "summary_html", "table_html"]

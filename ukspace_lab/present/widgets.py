@@ -24,14 +24,14 @@ from ..model.scenario import Scenario
 from ..study import views
 from ..units import format_size
 from . import plots
-from .frames import reader_frame
+from .frames import table_html
 
 View = Figure | pd.DataFrame | W.Widget | str
 Render = Callable[[Scenario, Any], tuple[pd.DataFrame, Figure]]
 
 def html_table(df: pd.DataFrame) -> str:
     """A DataFrame as an HTML table, numbers formatted for a reader (frames.reader_frame)."""
-    return reader_frame(df).to_html(index=False, border=0, classes="ukspace-table")
+    return table_html(df)
 
 
 def as_widget(view: View) -> W.Widget:
