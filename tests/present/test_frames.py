@@ -53,6 +53,15 @@ def test_long_table_rows_format_by_their_metric():
     assert shown["factor"].tolist() == ["24.7x", "7,743x", "7.8x"]
 
 
+def test_tiny_percentages_have_no_exponent():
+    """2.1e-05 % (a lock held 2.1e-7 of the time) prints as '<0.001%', 0.0095 % as is."""
+    from ukspace_lab.present import fmt
+
+    assert fmt.pct(2.1e-05) == "<0.001%" and fmt.pct(0.0095) == "0.0095%"
+    assert F.reader_frame(pd.DataFrame({"kmap_lock_utilization": [2.1e-7]})).iloc[0, 0] \
+        == "<0.001%"
+
+
 def test_non_finite_and_huge_values_read_as_words():
     assert F.number(float("nan")) == "-" and F.number(float("inf")) == "inf"
     assert F.ratio(3.369291e101) == ">1,000,000x" and F.ratio(0.0) == "0x"
