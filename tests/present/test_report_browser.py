@@ -9,6 +9,7 @@ screenshot is saved under the test's tmp_path. Needs Debian's chromium
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -193,6 +194,7 @@ SECTIONS = """() => [...document.querySelectorAll('h1[id], h2[id]')]
     .map(h => [h.id, h.textContent.replace('¶', '').trim(),
                h.getBoundingClientRect().top + window.scrollY])"""
 FORBIDDEN = ("PosixPath(", "e+0", "/tmp/")
+RAW_TEX = re.compile(r"\$[^$\s][^$]*\$")
 
 
 def report_out_dir(tmp_path_factory) -> Path:
@@ -225,8 +227,6 @@ def test_overlap_check_can_fail():
 
 
 def slug(text: str) -> str:
-    import re
-
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:50]
 
 
@@ -242,6 +242,8 @@ def test_default_report_reads_like_a_finished_one(browser, default_report):
     assert len(texts) > 100
     bad = [(f, t.strip()[:120]) for t in texts for f in FORBIDDEN if f in t]
     assert bad == []
+    raw_tex = [t.strip()[:120] for t in texts if RAW_TEX.search(t)]
+    assert raw_tex == []                      # the page loads no MathJax: no $...$ left
     notes = p.locator(".ukspace-needs-kernel").count()
     assert notes == 4, notes                                   # notebooks 01-04
     assert p.locator(".jupyter-widgets select:disabled").count() >= notes
