@@ -87,11 +87,25 @@ def _check_run(name: str, nb, out: Path) -> None:
             assert o.output_type != "error", o
             if o.output_type == "stream" and o.name == "stderr":
                 assert "Traceback" not in o.text, o.text
+            for text in _shown_text(o):
+                for bad in ("PosixPath(", "/tmp/", str(out), "e+0", "e-0"):
+                    assert bad not in text, (bad, text[:300])
     for fig in FIGURES[name]:
         for ext in ("png", "svg"):
             path = out / "figures" / f"{fig}.{ext}"
             assert path.is_file() and path.stat().st_size > 1000, path
     assert list((out / "data").glob(f"{name[:2]}-*.csv")), "no data saved"
+
+
+def _shown_text(o) -> list[str]:
+    """What a reader sees of an output as text: stdout, HTML tables, plain reprs (not a
+    widget's, whose view is what the page shows)."""
+    if o.output_type == "stream":
+        return [o.text] if o.name == "stdout" else []
+    data = o.get("data", {})
+    if "application/vnd.jupyter.widget-view+json" in data:
+        return []
+    return [data[k] for k in ("text/html", "text/plain") if k in data]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

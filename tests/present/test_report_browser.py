@@ -9,6 +9,7 @@ screenshot is saved under the test's tmp_path. Needs Debian's chromium
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -137,8 +138,9 @@ def test_real_report_page_works_offline(browser, tmp_path_factory, tmp_path):
     page.wait_for_widgets()
     assert p.evaluate(BROKEN_IMAGES) == []
     changed = 0
-    for i in range(p.locator(".widget-dropdown select").count()):
-        select = p.locator(".widget-dropdown select").nth(i)
+    enabled = ".widget-dropdown select:enabled"      # live explorers' are disabled
+    for i in range(p.locator(enabled).count()):
+        select = p.locator(enabled).nth(i)
         before = page.visible_content()
         options = select.locator("option").count()
         if options < 2:
@@ -158,3 +160,114 @@ def test_real_report_page_works_offline(browser, tmp_path_factory, tmp_path):
     assert page.blocked == []
     assert page.errors == []
     p.close()
+
+
+# --- the default report as a reader sees it ------------------------------------------
+
+# Text a reader sees (not scripts or styles), and the HTML of every static explorer's
+# views from the saved widget state (a Stack shows one view at a time).
+PAGE_TEXTS = """() => {
+    const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const tag = n.parentElement ? n.parentElement.tagName : '';
+        if (tag !== 'SCRIPT' && tag !== 'STYLE' && n.textContent.trim()) out.push(n.textContent);
+    }
+    for (const s of document.querySelectorAll(
+            "script[type='application/vnd.jupyter.widget-state+json']")) {
+        const state = JSON.parse(s.textContent).state;
+        for (const m of Object.values(state)) {
+            const v = m.state && m.state.value;
+            if (m.model_name === 'HTMLModel' && typeof v === 'string')
+                out.push(new DOMParser().parseFromString(v, 'text/html').body.textContent);
+        }
+    }
+    return out;
+}"""
+# The boxes of matplotlib's text groups (<g id="text_N">, glyphs drawn as paths).
+SVG_TEXT_BOXES = """() => [...document.querySelectorAll('g[id^="text_"]')]
+    .map(g => { const r = g.getBoundingClientRect();
+                return [g.id, r.left, r.top, r.right, r.bottom]; })
+    .filter(b => b[3] > b[1] && b[4] > b[2])"""
+SECTIONS = """() => [...document.querySelectorAll('h1[id], h2[id]')]
+    .filter(h => !h.closest('header, nav'))
+    .map(h => [h.id, h.textContent.replace('¶', '').trim(),
+               h.getBoundingClientRect().top + window.scrollY])"""
+FORBIDDEN = ("PosixPath(", "e+0", "/tmp/")
+RAW_TEX = re.compile(r"\$[^$\s][^$]*\$")
+
+
+def report_out_dir(tmp_path_factory) -> Path:
+    """Where the default report goes: ``reports/`` of the checkout (as ``make report``),
+    so the screenshots stay next to it for anyone to look at; a temporary folder for an
+    installed package."""
+    from ukspace_lab import resources
+
+    if resources.in_checkout():
+        return resources.ROOT / "reports"
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory) -> Path:
+    from ukspace_lab.present.report import render_report
+
+    return render_report("default", out_dir=report_out_dir(tmp_path_factory))
+
+
+def overlapping(boxes, tol: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of (id, left, top, right, bottom) boxes that overlap by more than ``tol`` px."""
+    return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if min(a[3], b[3]) - max(a[1], b[1]) > tol and min(a[4], b[4]) - max(a[2], b[2]) > tol]
+
+
+def test_overlap_check_can_fail():
+    assert overlapping([("a", 0, 0, 10, 10), ("b", 5, 5, 15, 15)]) == [("a", "b")]
+    assert overlapping([("a", 0, 0, 10, 10), ("b", 10, 0, 20, 10)]) == []
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:50]
+
+
+def test_default_report_reads_like_a_finished_one(browser, default_report):
+    """The default report in the browser: a screenshot of every section saved in
+    reports/default/screenshots/; no text a reader sees (page or explorer views) holds
+    PosixPath(, e+0 or /tmp/; the live explorers say they need a kernel and their controls
+    are disabled; no two texts of the address-space figure overlap."""
+    page = OfflinePage(browser, default_report / "index.html")
+    p = page.page
+    page.wait_for_widgets()
+    texts = p.evaluate(PAGE_TEXTS)
+    assert len(texts) > 100
+    bad = [(f, t.strip()[:120]) for t in texts for f in FORBIDDEN if f in t]
+    assert bad == []
+    raw_tex = [t.strip()[:120] for t in texts if RAW_TEX.search(t)]
+    assert raw_tex == []                      # the page loads no MathJax: no $...$ left
+    notes = p.locator(".ukspace-needs-kernel").count()
+    assert notes == 4, notes                                   # notebooks 01-04
+    assert p.locator(".jupyter-widgets select:disabled").count() >= notes
+
+    shots = default_report / "screenshots"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir()
+    sections = p.evaluate(SECTIONS)
+    assert len(sections) >= 12, sections
+    height = p.evaluate("() => document.documentElement.scrollHeight")
+    for i, (anchor, text, top) in enumerate(sections):
+        bottom = sections[i + 1][2] if i + 1 < len(sections) else height
+        path = shots / f"{i + 1:02d}-{slug(text) or anchor}.png"
+        p.screenshot(path=str(path), full_page=True,
+                     clip={"x": 0, "y": top, "width": 1280, "height": max(50, bottom - top)})
+        assert path.stat().st_size > 2_000, path
+    assert len(list(shots.glob("*.png"))) == len(sections)
+    assert page.blocked == [] and page.errors == []
+    p.close()
+
+    svg = browser.new_page(viewport={"width": 1400, "height": 900})
+    svg.goto((default_report / "figures" / "01-address-space.svg").as_uri())
+    boxes = svg.evaluate(SVG_TEXT_BOXES)
+    assert len(boxes) > 30, len(boxes)          # ticks, titles, legend and the bar labels
+    assert overlapping(boxes) == []
+    svg.screenshot(path=str(shots / "figure-01-address-space.png"))
+    svg.close()

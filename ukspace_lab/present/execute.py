@@ -22,6 +22,10 @@ CELL_TIMEOUT_S = 1800.0          # per cell; a cold-cache pool sweep took >600 s
 KERNEL_START_TIMEOUT_S = 120.0
 SOURCE_DATE_EPOCH = "946684800"  # 2000-01-01: fixed dates in anything that embeds one
 KERNEL_ENV = {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PYTHONHASHSEED": "0"}
+# The kernel's own log to the terminal only from errors up: ipykernel warns at every
+# start that a local TCP kernel is unencrypted (IPKernelApp.init_sockets), which a
+# report would print once per notebook between the progress bar's lines.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
 class ReportFailed(RuntimeError):
@@ -139,7 +143,8 @@ def execute_notebook(nb_path: Path, out_path: Path, output_dir: Path, *, scenari
             pm.execute_notebook(
                 str(nb_path), str(out_path), parameters=params, kernel_name=kernel_name,
                 execution_timeout=cell_timeout, start_timeout=KERNEL_START_TIMEOUT_S,
-                progress_bar=False, log_output=False, cwd=str(nb_path.parent))
+                progress_bar=False, log_output=False, cwd=str(nb_path.parent),
+                extra_arguments=list(KERNEL_ARGS))
     except KeyboardInterrupt:
         raise
     except Exception as exc:

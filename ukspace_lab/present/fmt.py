@@ -34,9 +34,12 @@ def rate(x: float) -> str:
 
 
 def pct(x: float) -> str:
-    """Percentages with sensible precision."""
+    """Percentages with sensible precision, never an exponent: below 0.001% as
+    ``<0.001%`` (``f"{2.1e-05:.2g}"`` would print ``2.1e-05``)."""
     if x == 0:
         return "0%"
+    if abs(x) < 0.001:
+        return "<0.001%" if x > 0 else ">-0.001%"
     if abs(x) >= 100:
         return f"{x:.0f}%"
     if abs(x) >= 0.1:

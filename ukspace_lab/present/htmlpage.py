@@ -29,6 +29,13 @@ TOC_MARK = "<!-- ukspace-toc -->"
 # outputs out of the page, e.g. a live explorer whose callbacks need a kernel.
 REMOVE_CELL_TAGS = frozenset({"remove_cell", "remove-cell", "report-hide"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove_output", "remove-output"})
+# A live explorer recomputes in the kernel on every change; in the static page its
+# controls would do nothing, so they are disabled and a note says what they need.
+LIVE_TAGS = frozenset({"live-explorer"})
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+NEEDS_KERNEL = ('<p class="ukspace-needs-kernel"><b>Live explorer: needs a running kernel.</b> '
+                "In this page its controls are disabled and it shows the scenario as rendered; "
+                'open <a href="notebooks/{nb}">notebooks/{nb}</a> in JupyterLab to use it.</p>')
 
 
 def widget_manager_version(src: Path | None = None) -> str:
@@ -59,6 +66,7 @@ def merge_notebooks(paths: Sequence[Path]) -> nbformat.NotebookNode:
     """
     merged = nbformat.v4.new_notebook()
     state: dict[str, Any] = {}
+    live: list[str] = []
     versions = {"version_major": 2, "version_minor": 0}
     for path in paths:
         nb = nbformat.read(path, as_version=4)
@@ -68,6 +76,8 @@ def merge_notebooks(paths: Sequence[Path]) -> nbformat.NotebookNode:
                 continue
             if tags & REMOVE_OUTPUT_TAGS and cell.cell_type == "code":
                 cell.outputs = []
+            if tags & LIVE_TAGS and cell.cell_type == "code":
+                live += _mark_live(cell, Path(path).name)
             if cell.cell_type == "code":
                 cell.outputs = [o for o in cell.get("outputs", [])
                                 if not (o.output_type == "stream" and o.name == "stderr")]
@@ -78,9 +88,41 @@ def merge_notebooks(paths: Sequence[Path]) -> nbformat.NotebookNode:
             versions = {k: saved.get(k, v) for k, v in versions.items()}
         merged.metadata.setdefault("kernelspec", nb.metadata.get("kernelspec", {}))
         merged.metadata.setdefault("language_info", nb.metadata.get("language_info", {}))
+    disable_controls(state, live)
     if state:
         merged.metadata["widgets"] = {WIDGET_STATE_MIME: {**versions, "state": state}}
     return merged
+
+
+def _mark_live(cell: nbformat.NotebookNode, notebook: str) -> list[str]:
+    """Put the needs-a-kernel note before a live explorer's output; its view model ids."""
+    ids = [o["data"][VIEW_MIME]["model_id"] for o in cell.get("outputs", [])
+           if o.get("output_type") in ("display_data", "execute_result")
+           and VIEW_MIME in o.get("data", {})]
+    note = nbformat.v4.new_output("display_data", data={
+        "text/html": NEEDS_KERNEL.format(nb=html.escape(notebook))})
+    cell.outputs = [note, *cell.get("outputs", [])]
+    return ids
+
+
+def disable_controls(state: dict[str, Any], roots: list[str]) -> int:
+    """Set ``disabled`` on every control reachable from the ``roots`` models (children,
+    and any ``IPY_MODEL_`` reference); the count disabled."""
+    seen, todo, count = set(), list(roots), 0
+    while todo:
+        mid = todo.pop()
+        if mid in seen or mid not in state:
+            continue
+        seen.add(mid)
+        model = state[mid].get("state", {})
+        if "disabled" in model:
+            model["disabled"] = True
+            count += 1
+        for value in model.values():
+            refs = value if isinstance(value, list) else [value]
+            todo += [r[len("IPY_MODEL_"):] for r in refs
+                     if isinstance(r, str) and r.startswith("IPY_MODEL_")]
+    return count
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

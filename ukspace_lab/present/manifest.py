@@ -42,12 +42,18 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+# Added to an installed report afterwards, not part of what the manifest vouches for:
+# the browser test's screenshots of the page (tests/present/test_report_browser.py).
+NOT_LISTED = ("screenshots/",)
+
+
 def file_checksums(root: Path) -> dict[str, dict[str, Any]]:
-    """``{relative/posix/path: {"sha256", "bytes"}}`` of every file under root but the manifest."""
+    """``{relative/posix/path: {"sha256", "bytes"}}`` of every file under root but the
+    manifest and NOT_LISTED."""
     out = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
-        if rel != MANIFEST:
+        if rel != MANIFEST and not rel.startswith(NOT_LISTED):
             out[rel] = {"sha256": sha256(path), "bytes": path.stat().st_size}
     return out
 

@@ -3,6 +3,7 @@ every ``--set`` that turns the named scenario file into the one written up."""
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from .fmt import WIDTH, wrap
@@ -16,7 +17,7 @@ def _overrides_from(plain: dict[str, Any], base: dict[str, Any] | None) -> list[
     out = []
     for key in sorted(set(flat_a) | set(flat_b)):
         if flat_a.get(key) != flat_b.get(key) and key != "strategies":
-            out.append(f"--set {key}={_token(flat_b.get(key))}")
+            out.append(f"--set {shlex.quote(f'{key}={_token(flat_b.get(key))}')}")
     return out
 
 
@@ -41,6 +42,12 @@ def _token(x: Any) -> str:
     return str(x)
 
 
+def commands(lines: str) -> list[list[str]]:
+    """The argument lists of the commands in ``lines`` (backslash continuations joined),
+    as a shell would split them: what a test runs."""
+    return [shlex.split(c) for c in lines.replace("\\\n", " ").splitlines() if c.strip()]
+
+
 def _command(words: list[str]) -> str:
     """A shell command indented two spaces, continued with backslashes at 72."""
     lines, cur = [], "  " + words[0]
@@ -56,13 +63,15 @@ def _command(words: list[str]) -> str:
 def reproduce(plain: dict[str, Any], base: dict[str, Any] | None, name: str,
               strategies: list[str] | None, baseline: str | None,
               model_version: str) -> list[str]:
-    """The paragraph and the two commands (report, writeup) that rebuild the numbers."""
+    """The paragraph and the two commands (report, writeup) that rebuild the numbers;
+    every word shell-quoted (``--set 'title=A box'``), so the lines run as printed."""
     sets = _overrides_from(plain, base)
+    name = shlex.quote(name)
     extra = []
     if strategies:
-        extra.append(f"--strategies {','.join(strategies)}")
+        extra.append(f"--strategies {shlex.quote(','.join(strategies))}")
     if baseline:
-        extra.append(f"--baseline {baseline}")
+        extra.append(f"--baseline {shlex.quote(baseline)}")
     return [
         wrap(f"To reproduce (ukspace-lab, model {model_version}; the same scenario and "
              "model version give the same numbers):"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..model.layout import Area
 from ..model.record import Evaluation
 from . import fmt
+from .frames import number
 
 EVALUATE_COLUMNS = (
     ("strategy", "strategy", str),
@@ -74,8 +75,8 @@ def simulate_text(ev: Evaluation) -> str:
         d = ev.distributions[r.strategy]
         wait = d["kmap_wait"]
         e = r.engine_values
-        rows.append([r.strategy, fmt.count(e["events"]), f"{e['sim_seconds']:.3g}",
-                     f"{e['wall_seconds']:.2f}", f"{wait['p50_ns']:.0f}",
+        rows.append([r.strategy, fmt.count(e["events"]), number(e["sim_seconds"]),
+                     number(round(e["wall_seconds"], 2)), f"{wait['p50_ns']:.0f}",
                      f"{wait['p99_ns']:.0f}", f"{wait['max_ns']:.0f}",
                      fmt.rate(max(d["flushes_per_s_over_time"]["rates"]))])
     return "\n".join([evaluate_text(ev), "", fmt.render_table(

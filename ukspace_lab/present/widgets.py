@@ -23,29 +23,15 @@ from ..model.record import Evaluation
 from ..model.scenario import Scenario
 from ..study import views
 from ..units import format_size
-from . import fmt, plots
+from . import plots
+from .frames import table_html
 
 View = Figure | pd.DataFrame | W.Widget | str
 Render = Callable[[Scenario, Any], tuple[pd.DataFrame, Figure]]
 
-TABLE_FORMATS: dict[str, Callable[[Any], str]] = {
-    "lowmem_used_bytes": fmt.size, "lowmem_free_bytes": fmt.size, "lowmem_bytes": fmt.size,
-    "pagetable_lowmem_bytes": fmt.size, "mem_map_bytes": fmt.size, "highmem_bytes": fmt.size,
-    "region_bytes": fmt.size, "max_tasks": fmt.count,
-    "highmem_cache_fraction": lambda x: fmt.pct(100 * x),
-    "cpu_overhead_pct": fmt.pct, "kmaps_per_s": fmt.rate, "invlpg_per_s": fmt.rate,
-    "global_tlb_flushes_per_s": fmt.rate, "ipis_per_s": fmt.rate,
-    "local_tlb_flushes_per_s": fmt.rate, "kmap_new_per_s": fmt.rate,
-}
-
-
 def html_table(df: pd.DataFrame) -> str:
-    """A DataFrame as an HTML table, sizes and rates in readable units."""
-    shown = df.copy()
-    for col, f in TABLE_FORMATS.items():
-        if col in shown.columns:
-            shown[col] = shown[col].map(f)
-    return shown.to_html(index=False, border=0, classes="ukspace-table")
+    """A DataFrame as an HTML table, numbers formatted for a reader (frames.reader_frame)."""
+    return table_html(df)
 
 
 def as_widget(view: View) -> W.Widget:
@@ -99,10 +85,8 @@ class LiveExplorer:
         style = {"description_width": "initial"}
         self.controls: dict[str, W.ValueWidget] = {}
         for key, options in knobs.items():
-            options = list(dict.fromkeys(options))
+            options = _in_order([*options, _current(scn, key)])
             now = _current(scn, key)
-            if now not in options:
-                options.append(now)
             self.controls[key] = W.SelectionSlider(
                 options=[(_label(v), v) for v in options], value=now, description=key,
                 continuous_update=False, style=style) if len(options) > 3 else W.Dropdown(
@@ -171,9 +155,20 @@ def _current(scn: Scenario, key: str) -> Any:
     return node
 
 
+def _in_order(options: Sequence[Any]) -> list[Any]:
+    """Distinct options, numbers ascending (the scenario's own value in its place, not
+    appended), words as given; ``500.0`` next to ``500`` kept once."""
+    seen = list(dict.fromkeys(options))
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in seen):
+        return sorted(dict.fromkeys(seen))
+    return seen
+
+
 def _label(v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool) and v >= 1 << 20:
         return format_size(v)
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:.0f}"
     return str(v)
 
 
@@ -219,6 +214,23 @@ def pool_static(pool: pd.DataFrame) -> W.VBox:
                           label=lambda n: str(int(n)))
 
 
+_GIB = 1 << 30
+_ERAS = ["2.4.18", "2.5", "2.6", "modern"]
+# The live explorers' knobs (the scenario's own value is added in order, see _in_order).
+KNOBS: dict[str, dict[str, list[Any]]] = {
+    "address": {"machine.arch": ["i386", "i386-pae"],
+                "machine.split": ["3G/1G", "2G/2G", "1G/3G"],
+                "machine.ram": [_GIB // 2, _GIB, 2 * _GIB, 4 * _GIB, 16 * _GIB, 64 * _GIB],
+                "ukspace.carve_from": ["kernel", "user"]},
+    "task": {"workload.shared_segment": [0, _GIB // 4, _GIB, 2 * _GIB],
+             "machine.kernel": _ERAS, "workload.threads_per_task": [1, 2, 8, 64]},
+    "highmem": {"machine.kernel": _ERAS, "machine.cpus": [1, 2, 4, 8, 16, 32],
+                "workload.reads_per_s": [10, 100, 1000, 10000]},
+    "pool": {"workload.threads_per_task": [1, 4, 16, 64], "machine.cpus": [1, 2, 4, 8, 16],
+             "workload.ctxsw_per_s": [0, 100, 1000, 10000]},
+}
+
+
 def address_explorer(scn: Scenario) -> LiveExplorer:
     """01: machine RAM, split, PAE, carve side and strategy; redraws the address map."""
     def render(s: Scenario, _at: Any) -> tuple[pd.DataFrame, Figure]:
@@ -227,11 +239,7 @@ def address_explorer(scn: Scenario) -> LiveExplorer:
             return views.strategy_table(s), plots.new_figure(4, 1)
         cols = views.address_columns(s, [name])
         return views.strategy_table(s), plots.address_space_figure(cols, s.title)
-    gib = 1 << 30
-    return LiveExplorer(scn, render, {
-        "machine.arch": ["i386", "i386-pae"], "machine.split": ["3G/1G", "2G/2G", "1G/3G"],
-        "machine.ram": [gib // 2, gib, 2 * gib, 4 * gib, 16 * gib, 64 * gib],
-        "ukspace.carve_from": ["kernel", "user"]}, one_strategy=True)
+    return LiveExplorer(scn, render, KNOBS["address"], one_strategy=True)
 
 
 def address_static(ev: Evaluation) -> W.VBox:
@@ -257,12 +265,7 @@ def task_explorer(scn: Scenario) -> LiveExplorer:
             ax.axvline(at, color="k", ls="--", lw=0.8)
         return curves[curves["tasks"] == curves["tasks"].iloc[
             (curves["tasks"] - at).abs().argmin()]], fig
-    mib, gib = 1 << 20, 1 << 30
-    return LiveExplorer(scn, render, {
-        "workload.shared_segment": [0, 256 * mib, gib, 2 * gib],
-        "machine.kernel": ["2.4.18", "2.5", "2.6", "modern"],
-        "workload.threads_per_task": [1, 2, 8, 64]},
-        axis=("tasks", views.task_grid(scn, 24)))
+    return LiveExplorer(scn, render, KNOBS["task"], axis=("tasks", views.task_grid(scn, 24)))
 
 
 def highmem_explorer(scn: Scenario) -> LiveExplorer:
@@ -273,11 +276,7 @@ def highmem_explorer(scn: Scenario) -> LiveExplorer:
         for ax in fig.axes:
             ax.axvline(at / (1 << 30), color="k", ls="--", lw=0.8)
         return df[df["ram_bytes"] == at], fig
-    return LiveExplorer(scn, render, {
-        "machine.kernel": ["2.4.18", "2.5", "2.6", "modern"],
-        "machine.cpus": [1, 2, 4, 8, 16, 32],
-        "workload.reads_per_s": [10, 100, 1000, 10000]},
-        axis=("ram", views.ram_grid(scn)))
+    return LiveExplorer(scn, render, KNOBS["highmem"], axis=("ram", views.ram_grid(scn)))
 
 
 def pool_explorer(scn: Scenario) -> LiveExplorer:
@@ -288,13 +287,10 @@ def pool_explorer(scn: Scenario) -> LiveExplorer:
         for ax in fig.axes:
             ax.axvline(at, color="k", ls="--", lw=0.8)
         return df[df["pool_entries"] == at], fig
-    return LiveExplorer(scn, render, {
-        "workload.threads_per_task": [1, 4, 16, 64],
-        "machine.cpus": [1, 2, 4, 8, 16],
-        "workload.ctxsw_per_s": [0, 100, 1000, 10000]},
-        axis=("pool_entries", list(views.POOL_GRID)))
+    return LiveExplorer(scn, render, KNOBS["pool"],
+                        axis=("pool_entries", list(views.POOL_GRID)))
 
 
-__all__ = ["LiveExplorer", "address_explorer", "address_static", "as_widget", "highmem_explorer",
-           "highmem_static", "html_table", "pool_explorer", "pool_static", "show_table",
-           "static_explorer", "table_explorer", "task_explorer", "task_static"]
+__all__ = ["KNOBS", "LiveExplorer", "address_explorer", "address_static", "as_widget",
+           "highmem_explorer", "highmem_static", "html_table", "pool_explorer", "pool_static",
+           "show_table", "static_explorer", "table_explorer", "task_explorer", "task_static"]

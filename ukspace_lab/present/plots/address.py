@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 
 from matplotlib.figure import Figure
@@ -44,17 +45,18 @@ def address_space_figure(columns, title: str = "") -> Figure:
                ("around PAGE_OFFSET", po - (16 << 20), po + (16 << 20))]
     fig = new_figure(4.2 * len(windows), 6.5)
     axes = fig.subplots(1, len(windows))
+    labels: list = []
     for ax, (wname, lo, hi) in zip(axes, windows, strict=True):
         for i, (_, found) in enumerate(columns):
             for a in found:
                 s, e = max(a.start, lo), min(a.end, hi)
                 if e <= s:
                     continue
-                ax.bar(i, e - s, bottom=s, width=0.8, color=_area_color(a.name),
-                       edgecolor="#333333", linewidth=0.6)
-                if (e - s) / (hi - lo) > 0.035:
-                    ax.text(i, (s + e) / 2, f"{a.name}\n{format_size(a.size)}",
-                            ha="center", va="center", fontsize=7)
+                bar = ax.bar(i, e - s, bottom=s, width=0.8, color=_area_color(a.name),
+                             edgecolor="#333333", linewidth=0.6)[0]
+                if (e - s) / (hi - lo) > 0.02:
+                    text = ax.text(i, (s + e) / 2, "", ha="center", va="center", fontsize=7)
+                    labels.append((text, bar, _labels(a.name, a.size)))
         ax.set_ylim(lo, hi)
         ax.set_xticks(range(len(columns)), [c[0] for c in columns], fontsize=8)
         ax.set_yticks(ticks := _boundaries(columns, lo, hi),
@@ -68,4 +70,50 @@ def address_space_figure(columns, title: str = "") -> Figure:
                loc="outside lower center", ncols=len(shown), fontsize=8)
     if title:
         fig.suptitle(title, fontsize=11)
+    drop_overlapping(fig, labels)
     return fig
+
+
+def _labels(name: str, size: int) -> list[str]:
+    """An area's label, longest first: the name wrapped to a bar's width (``direct map``
+    / ``(lowmem)``) over its size, the name on one line with the size, the size alone."""
+    wrapped = textwrap.wrap(name, 12, break_long_words=False)
+    return ["\n".join([*wrapped, format_size(size)]), f"{name} {format_size(size)}",
+            format_size(size)]
+
+
+def drop_overlapping(fig: Figure, labels: list) -> list:
+    """Give each bar label (text, bar, candidates) the longest candidate whose box, as
+    drawn, lies inside its bar and overlaps no earlier label and no tick label, title or
+    legend text; hide it when none does. The hidden texts."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    texts = {id(t) for t, _, _ in labels}
+    fixed = [t.get_window_extent(renderer) for t in text_artists(fig) if id(t) not in texts]
+    kept, hidden = [], []
+    for t, bar, candidates in labels:
+        room = bar.get_window_extent(renderer)
+        for text in candidates:
+            t.set_text(text)
+            box = t.get_window_extent(renderer)
+            inside = (box.x0 >= room.x0 and box.x1 <= room.x1 and box.y0 >= room.y0
+                      and box.y1 <= room.y1)
+            if inside and not any(box.overlaps(o) for o in [*fixed, *kept]):
+                kept.append(box)
+                break
+        else:
+            t.set_text("")
+            t.set_visible(False)
+            hidden.append(t)
+    return hidden
+
+
+def text_artists(fig: Figure) -> list:
+    """Every visible, non-empty text of ``fig``: bar labels, tick labels, titles, legends."""
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+            and t.get_figure() is fig]

@@ -195,7 +195,7 @@ def pool_sweep_figure(long: pd.DataFrame) -> Figure:
             closed, sim = sub[sub["engine"] == "closed"], sub[sub["engine"] == "sim"]
             sns.lineplot(data=closed, x="pool_entries", y="value", hue="strategy",
                          style="piggyback", style_order=["piggyback", "no piggyback"],
-                         palette=pal, hue_order=order, ax=ax, legend=(i == 0 and j == 0))
+                         palette=pal, hue_order=order, ax=ax, legend=False)
             if len(sim):
                 sns.scatterplot(data=sim, x="pool_entries", y="value", hue="strategy",
                                 style="piggyback", markers={"piggyback": "o",
@@ -206,9 +206,24 @@ def pool_sweep_figure(long: pd.DataFrame) -> Figure:
             _rate_axis(ax, data[data["metric"] == m]["value"])
             ax.set(xlabel="pool entries (per-task kmap pool)", ylabel=LABELS[m],
                    title=t if i == 0 else "")
-    _figure_legend(fig, axes[0, 0], ncols=6,
-                   title="lines: closed form; markers: simulator; solid: with piggyback")
+    _pool_legend(fig, [s for s in order if s in set(data["strategy"])])
     return fig
+
+
+def _pool_legend(fig: Figure, strategies: list[str]) -> None:
+    """One legend under the figure, each entry once: the strategies' colours, then
+    what the line styles and markers mean (seaborn's own repeats the style's name)."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=STRATEGY_COLORS[s], lw=2) for s in strategies]
+    labels = list(strategies)
+    handles += [Line2D([], [], color="k", ls="-"), Line2D([], [], color="k", ls="--"),
+                Line2D([], [], color="grey", marker="o", ls="", mec="k"),
+                Line2D([], [], color="grey", marker="s", ls="", mec="k")]
+    labels += ["with piggyback", "no piggyback", "simulator, piggyback",
+               "simulator, no piggyback"]
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4),
+               fontsize=8, title="lines: closed form; markers: simulator")
 
 
 # --- 05: the verdict ---------------------------------------------------------

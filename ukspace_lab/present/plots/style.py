@@ -96,16 +96,16 @@ def save_figure(fig: Figure, name: str, output_dir: str | Path) -> list[Path]:
     return paths
 
 
-def save_data(df: pd.DataFrame, name: str, output_dir: str | Path) -> Path | None:
-    """Write ``<output_dir>/data/<name>.csv`` (fixed float format); nothing when ''."""
+def save_data(df: pd.DataFrame, name: str, output_dir: str | Path) -> None:
+    """Write ``<output_dir>/data/<name>.csv`` (fixed float format, every digit kept);
+    nothing when ''. Returns None, so a notebook cell ending in it shows no path."""
     if not str(output_dir):
-        return None
+        return
     out = Path(output_dir) / "data"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.csv"
     path.write_text(df.to_csv(index=False, float_format=CSV_FLOAT, lineterminator="\n"),
                     encoding="utf-8")
-    return path
 
 
 def _num(x: float) -> str:
