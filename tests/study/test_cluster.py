@@ -75,3 +75,18 @@ def test_command_on_a_cluster_killed_resumes(scheduler, tmp_path, monkeypatch, c
     assert main([*args, "--out", str(out)]) == 0
     assert f"{total - done} computed, {done} from cache" in capsys.readouterr().out
     assert len(pd.read_parquet(out)) == 2 * total
+
+
+def test_batches_cover_every_point_once_in_order():
+    """About BATCHES_PER_WORKER batches per worker, at most MAX_BATCH points, none lost:
+    8 points on 2 workers go one by one; 10,000 on 2 in batches of 16 (625 batches)."""
+    from ukspace_lab.study.executors import MAX_BATCH, batches
+
+    def tasks(n):
+        return [(i, f"k{i}", ("fn", "scn", {"tasks": i}, {})) for i in range(n)]
+
+    assert [len(b) for b in batches(tasks(8), 2)] == [1] * 8
+    big = batches(tasks(10_000), 2)
+    assert len(big) == 10_000 // MAX_BATCH and {len(b) for b in big} == {MAX_BATCH}
+    assert [t[0] for b in big for t in b] == list(range(10_000))
+    assert [len(b) for b in batches(tasks(24), 2)] == [3] * 8
