@@ -96,14 +96,15 @@ _POOLS: dict[tuple[int, tuple[str, ...]], ProcessPoolExecutor] = {}
 
 
 def _pool(workers: int, preload: tuple[str, ...]) -> ProcessPoolExecutor:
-    """The process pool of ``workers``: started once per process and kept for later
-    sweeps (its workers already warm), replaced when broken; shut down at exit."""
+    """The process pool of ``workers``: started once and kept for the next sweep of the
+    same kind (its workers already warm); one pool at a time (another kind replaces it),
+    replaced when broken, shut down at exit."""
     key = (workers, preload)
     pool = _POOLS.get(key)
     if pool is not None and not getattr(pool, "_broken", False):
         return pool
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(list(preload))   # used when the forkserver first starts
     pool = _POOLS[key] = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
