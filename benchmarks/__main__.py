@@ -22,7 +22,9 @@ def main(argv: list[str]) -> int:
         t0 = time.perf_counter()
         print(f"== {name}", flush=True)
         importlib.import_module(f"benchmarks.{name}").main()
-        print(f"   ({time.perf_counter() - t0:.0f} s)\n", flush=True)
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"   ({time.perf_counter() - t0:.0f} s; load average {load} on "
+              f"{os.cpu_count()} CPUs)\n", flush=True)
     return 0
 
 
