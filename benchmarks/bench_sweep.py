@@ -1,85 +1,110 @@
-"""Sweep throughput: the closed form over a million-point grid, and the simulator's
-speed-up from one local worker to two, both measured in one run.
+"""Sweeps: the closed-form command end to end, and the simulator from one worker to two.
 
-The closed-form grid is 100 task counts x 10 RAM sizes x 10 pool sizes x 10
-read rates x 10 CPU counts through :func:`ukspace_lab.sweep.run_sweep` (one
-vectorised call, the tidy table built, no cache), for two strategies so the
-table (2 million rows) fits a shared machine. The simulator sweep runs the same
-points with one and with two worker processes (no cache) and prints the ratio.
-Medians of a few repeats.
+``sweep command``: ``ukspace-lab sweep --engine closed`` run in this process
+(imports and a small warm-up sweep first: start-up excluded) on 256,000 points
+x 6 strategies to Parquet, without the cache and with a cold one; the baseline
+is the closed form alone (``evaluate_arrays``) on the same points, in the same run.
+
+``sim sweep workers``: a sim sweep of 8 points with one and with two local
+worker processes (no cache), after one sweep that starts the workers'
+forkserver; the ratio is the speed-up.
 """
 
 from __future__ import annotations
 
-import statistics
+import contextlib
+import io
+import os
+import tempfile
 import time
+from dataclasses import replace
+from pathlib import Path
 
 from ukspace_lab import load_scenario
+from ukspace_lab.cli import main as command
+from ukspace_lab.model.closed import evaluate_arrays
+from ukspace_lab.model.inputs import points_from_variants
 from ukspace_lab.study.axes import parse_axes
+from ukspace_lab.study.grid import make_grid
 from ukspace_lab.study.sweep import run_sweep
 
-GRID_AXES = ["tasks=10:10000:100", "ram=1GiB:64GiB:10", "pool_entries=8:512:10",
-             "reads_per_s=0:2000:10", "cpus=1:64:10"]
-GRID_STRATEGIES = ["mainline", "ukspace"]
-SIM_AXES = {"tasks": [50, 100, 200, 400], "pool_entries": [16, 64]}
-SIM_SECONDS = 4.0
-REPEATS = 3
+from .common import QUICK, figure, median_time, rate
 
 
-def _median_time(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def cli(args: list[str]) -> int:
+    """The command in this process, its one-line summary swallowed."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return command(args)
+
+STRATEGIES = ["mainline", "highpte", "ukspace", "ukspace-pt", "kmap-local", "4g4g"]
+# 100 x 10 x 16 x 16 = 256,000 points
+AXES = (["tasks=10:10000:4", "ram=1GiB:64GiB:4", "pool_entries=8:512:4"] if QUICK else
+        ["tasks=10:10000:100", "ram=1GiB:64GiB:10", "pool_entries=8:512:16", "cpus=1:64:16"])
+SIM_AXES = {"tasks": [50, 100], "pool_entries": [16]} if QUICK else \
+    {"tasks": [50, 100, 200, 400], "pool_entries": [16, 64]}
+SIM_SECONDS = 0.02 if QUICK else 2.0
+AIM = 1e6
 
 
-def bench_closed() -> None:
-    scn = load_scenario("default", {"strategies": GRID_STRATEGIES})
-    axes = parse_axes(GRID_AXES)
-    n = 1
-    for values in axes.values():
-        n *= len(values)
-    run_sweep(scn, axes, cache=False, progress=False)          # warm-up: page faults, imports
-    t = _median_time(lambda: run_sweep(scn, axes, cache=False, progress=False))
-    print(f"closed form, {n:,} points x {len(GRID_STRATEGIES)} strategies via run_sweep "
-          f"(median of {REPEATS})")
-    print(f"  {t:.2f} s per grid: {n / t:12,.0f} points/s, "
-          f"{n * len(GRID_STRATEGIES) / t:12,.0f} strategy-points/s")
+def bench_command() -> None:
+    scn = load_scenario("default", {"strategies": STRATEGIES})
+    axes = parse_axes(AXES)
+    grid = make_grid(scn, axes)
+    n = len(grid) * len(STRATEGIES)
+    args = ["sweep", "default", "--set", f"strategies=[{','.join(STRATEGIES)}]",
+            "--no-progress", *[x for a in AXES for x in ("--axis", a)]]
+    points = replace(points_from_variants(scn, {a.name: a.scenarios for a in grid.axes}),
+                     axes=())
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "sweep.parquet"
+        cli([*args[:2], "--axis", "tasks=10,20", "--no-progress", "--no-cache",
+             "--out", str(out)])                                     # warm-up: imports
+        t_bare = median_time(lambda: evaluate_arrays(points, STRATEGIES))
+        t_cmd = median_time(lambda: cli([*args, "--no-cache", "--out", str(out)]))
+        cpu_bare = median_time(lambda: evaluate_arrays(points, STRATEGIES),
+                               clock=time.process_time)
+        cpu_cmd = median_time(lambda: cli([*args, "--no-cache", "--out", str(out)]),
+                              clock=time.process_time)
+
+        def cold_cache() -> float:
+            os.environ["UKSPACE_LAB_CACHE"] = tempfile.mkdtemp(dir=tmp)
+            try:
+                t0 = time.perf_counter()
+                cli([*args, "--out", str(out)])
+                return time.perf_counter() - t0
+            finally:
+                del os.environ["UKSPACE_LAB_CACHE"]
+        t_cache = sorted(cold_cache() for _ in range(3 if not QUICK else 1))[(1 if not QUICK
+                                                                             else 0)]
+    figure("sweep command", f"sweep --engine closed, {len(grid):,} points x {len(STRATEGIES)} "
+           f"strategies to Parquet, start-up excluded: {rate(n / t_cmd, 'strategy-points')} "
+           f"({t_cmd:.2f} s, --no-cache), {rate(n / t_cache, 'strategy-points')} with a cold "
+           f"cache ({t_cache:.2f} s); baseline the closed form alone {rate(n / t_bare)} "
+           f"({t_bare:.2f} s): command / closed form = {t_bare / t_cmd:.2f}; aim "
+           f"{rate(AIM)}: {n / t_cmd / AIM:.2f} of it. In CPU time (one process): command "
+           f"{rate(n / cpu_cmd, 'strategy-points')} ({cpu_cmd:.2f} s), closed form alone "
+           f"{rate(n / cpu_bare)} ({cpu_bare:.2f} s): {cpu_bare / cpu_cmd:.2f}")
 
 
-def _sim_engine() -> tuple[str, dict]:
-    try:
-        from ukspace_lab.sim import simulate  # noqa: F401
-    except ImportError:
-        return "closed-point", {}
-    return "sim", {"sim_seconds": SIM_SECONDS}
-
-
-def bench_sim_speedup() -> None:
+def bench_sim_workers() -> None:
     scn = load_scenario("default", {"strategies": ["mainline", "ukspace"]})
-    engine, extra = _sim_engine()
-    n = len(SIM_AXES["tasks"]) * len(SIM_AXES["pool_entries"])
-    if engine != "sim":
-        print("ukspace_lab.sim.simulate is not built: timing the per-point closed form "
-              "through the same executor instead")
+    n = len(make_grid(scn, SIM_AXES))
 
     def sweep(workers: int) -> None:
-        run_sweep(scn, SIM_AXES, engine=engine, workers=workers, cache=False,
-                  progress=False, **extra)
+        run_sweep(scn, SIM_AXES, engine="sim", workers=workers, cache=False, progress=False,
+                  sim_seconds=SIM_SECONDS)
 
-    one = _median_time(lambda: sweep(1))
-    two = _median_time(lambda: sweep(2))
-    print(f"{engine} sweep, {n} points, local processes (median of {REPEATS})")
-    print(f"  1 worker : {one:6.2f} s ({n / one:6.1f} points/s)")
-    print(f"  2 workers: {two:6.2f} s ({n / two:6.1f} points/s)")
-    print(f"  speed-up : {one / two:6.2f}x")
+    sweep(2)          # start the forkserver (imports, the simulator's compiled code) once
+    one = median_time(lambda: sweep(1))
+    two = median_time(lambda: sweep(2))
+    figure("sim sweep workers", f"sim sweep, {n} points x 2 strategies, {SIM_SECONDS:g} "
+           f"simulated s each, local processes: 1 worker {one:.2f} s, 2 workers {two:.2f} s: "
+           f"speed-up {one / two:.2f}x (aim 1.8x)")
 
 
 def main() -> None:
-    bench_closed()
-    bench_sim_speedup()
+    bench_command()
+    bench_sim_workers()
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..study.axes import parse_axes
+    from ..study.cache import SweepCache
     from ..study.sweep import out_format, run_sweep, write_table
 
     if args.out:
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     stats = df.attrs["sweep"]
     interrupts.hold()        # computed: a stop now no longer loses the table
-    path = write_table(df, args.out)
+    path = write_table(df, args.out, cache=None if args.no_cache else SweepCache())
     print(f"{stats['points']} points x {len(scn.strategies)} strategies = {len(df)} rows "
           f"({stats['computed']} computed, {stats['cached']} from cache) -> {path}")
     return 0

@@ -6,6 +6,7 @@ bytes (what the cache stores), so every executor returns the same table.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
@@ -55,38 +56,113 @@ def _run_point(fn: Callable[..., pd.DataFrame], scn: Scenario, overrides: dict[s
 
 
 Task = tuple[int, str, tuple[Any, ...]]      # (point, key for Dask, _run_point args)
+MAX_BATCH = 16             # points per batch: a kill loses at most one batch per worker
+BATCHES_PER_WORKER = 4     # at least this many batches each, so the workers finish together
+
+
+def batches(tasks: list[Task], workers: int) -> list[list[Task]]:
+    """Consecutive runs of ``tasks``, about ``BATCHES_PER_WORKER`` per worker, at most
+    ``MAX_BATCH`` points each (one point each for small sweeps)."""
+    size = max(1, min(MAX_BATCH, len(tasks) // (workers * BATCHES_PER_WORKER)))
+    return [tasks[k:k + size] for k in range(0, len(tasks), size)]
+
+
+def _run_batch(fn: Callable[..., pd.DataFrame], scn: Scenario,
+               points: list[tuple[int, dict[str, Any]]],
+               options: dict[str, Any]) -> list[tuple[int, bytes | ScenarioError]]:
+    """Worker side: the points of one batch, each its Parquet bytes or the ScenarioError
+    that refused it (the scenario and function are sent once per batch)."""
+    out: list[tuple[int, bytes | ScenarioError]] = []
+    for i, overrides in points:
+        try:
+            out.append((i, _run_point(fn, scn, overrides, options)))
+        except ScenarioError as exc:
+            out.append((i, exc))
+    return out
+
+
+def _batch_args(batch: list[Task]) -> tuple[Any, ...]:
+    fn, scn, _, options = batch[0][2]
+    return fn, scn, [(i, args[2]) for i, _, args in batch], options
+
+
+class Done:
+    """One point's finished result, as a future's ``result()``: its bytes, or the error."""
+
+    def __init__(self, payload: bytes | ScenarioError):
+        self.payload = payload
+
+    def result(self) -> bytes:
+        if isinstance(self.payload, ScenarioError):
+            raise self.payload
+        return self.payload
+
+
+_POOLS: dict[tuple[int, tuple[str, ...]], ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int, preload: tuple[str, ...]) -> ProcessPoolExecutor:
+    """The process pool of ``workers``: started once and kept for the next sweep of the
+    same kind (its workers already warm); one pool at a time (another kind replaces it),
+    replaced when broken, shut down at exit."""
+    key = (workers, preload)
+    pool = _POOLS.get(key)
+    if pool is not None and not getattr(pool, "_broken", False):
+        return pool
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(preload))   # used when the forkserver first starts
+    _start_forkserver_deaf_to_ctrl_c()
+    pool = _POOLS[key] = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                             initializer=quiet_worker, initargs=(os.getpid(),))
+    return pool
+
+
+def shutdown_pools() -> None:
+    """Stop every kept pool (at interpreter exit, or by a caller that wants them gone)."""
+    while _POOLS:
+        _, pool = _POOLS.popitem()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown_pools)
 
 
 def _local(tasks: list[Task], workers: int) -> Iterator[tuple[int, Any]]:
-    """Points on local processes (a forkserver: safe beside threads, quick to start;
-    it imports the point function's module once, e.g. the simulator and numba).
-
-    Workers ignore Ctrl-C and die with their parent (:func:`~ukspace_lab.lifeline.
-    quiet_worker`); left early (a stop, a refused point) the points in flight are
-    killed rather than waited for: finished ones are already in the cache.
-    """
-    ctx = multiprocessing.get_context("forkserver")
+    """Points on local processes, in batches (a forkserver: safe beside threads, quick to
+    start; it imports the point function's module once and, for the simulator, loads its
+    compiled code once: :mod:`~ukspace_lab.study.warm`). The pool is kept for the next
+    sweep. Workers ignore Ctrl-C and die with their parent (:func:`~ukspace_lab.lifeline.
+    quiet_worker`); left early (a stop, a refused point) the batches not started are
+    cancelled and the points in flight killed rather than waited for (finished ones are
+    already in the cache), and the pool is replaced next time."""
     fn = tasks[0][2][0]
     preload = {__name__, fn.__module__, "ukspace_lab.lifeline"}
     if fn is simulate_point:
-        preload.add(f"{__package__}.sim")
-    ctx.set_forkserver_preload(sorted(preload))
-    _start_forkserver_deaf_to_ctrl_c()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=quiet_worker,
-                               initargs=(os.getpid(),))
+        preload.update({f"{__package__}.sim", f"{__name__.rpartition('.')[0]}.warm"})
+    key = (workers, tuple(sorted(preload)))
+    pool = _pool(*key)
+    futures: dict = {}
     finished = False
     try:
         with deferred():   # every worker started is registered, so a stop can kill it
-            futures = {pool.submit(_run_point, *args): i for i, _, args in tasks}
+            futures = {pool.submit(_run_batch, *_batch_args(b)): b
+                       for b in batches(tasks, workers)}
         for fut in as_completed(futures):
-            yield futures[fut], fut
+            for i, payload in fut.result():
+                yield i, Done(payload)
         finished = True
     finally:
         if not finished:
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                with contextlib.suppress(OSError, ValueError):
-                    proc.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+            for fut in futures:
+                fut.cancel()
+            if any(f.running() for f in futures) or getattr(pool, "_broken", False):
+                _POOLS.pop(key, None)
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    with contextlib.suppress(OSError, ValueError):
+                        proc.kill()
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _start_forkserver_deaf_to_ctrl_c() -> None:
@@ -149,10 +225,12 @@ def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[tu
                              "(dask scheduler) or leave --scheduler out for a local cluster"],
                             "sweep options") from None
     try:
-        futures = {client.submit(_run_point, *args, key=f"ukspace-sweep-{key}", pure=False): i
-                   for i, key, args in tasks}
+        futures = {client.submit(_run_batch, *_batch_args(b), pure=False,
+                                 key=f"ukspace-sweep-{b[0][1]}-{len(b)}"): b
+                   for b in batches(tasks, workers)}
         for fut in dask_completed(list(futures)):
-            yield futures[fut], fut
+            for i, payload in fut.result():
+                yield i, Done(payload)
         futures.clear()
     finally:
         if futures:

@@ -18,7 +18,6 @@ import math
 import os
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import ScenarioError, shown
-from ..model.closed import MODEL_VERSION, RESULT_KEYS, evaluate_points
-from ..model.inputs import points_from_variants
+from ..model.closed import MODEL_VERSION
 from ..model.scenario import Scenario
 from .cache import (
     SweepCache,
@@ -40,6 +38,7 @@ from .cache import (
 )
 from .executors import POINT_ENGINES, Task, _dask, _local, probe_scheduler, simulate_point
 from .grid import Grid, make_grid
+from .tidy import assemble, closed_results, frame_columns
 
 ENGINES = ("closed", "sim")
 EXECUTORS = ("local", "dask")
@@ -94,36 +93,6 @@ def _sim_version() -> str:
     return str(getattr(sim, "SIM_VERSION", MODEL_VERSION))
 
 
-def _closed_table(grid: Grid, progress: bool) -> pd.DataFrame:
-    """The whole grid in one vectorised closed-form evaluation, rows point-major."""
-    scn = grid.scn
-    points = points_from_variants(scn, {a.name: a.scenarios for a in grid.axes})
-    points = replace(points, axes=())       # the axis columns come from the grid
-    frames = []
-    with tqdm(total=len(grid) * len(scn.strategies), unit="pt",
-              disable=not progress, desc="sweep closed (strategy-points)") as bar:
-        for name in scn.strategies:
-            frames.append(evaluate_points(points, [name]))
-            bar.update(len(grid))
-    # point-major: row i * S + s is point i, strategy s (as the per-point engines give)
-    cols = {"strategy": np.tile(np.array(scn.strategies, dtype=object), len(grid))}
-    cols.update({c: np.stack([f[c].to_numpy() for f in frames], axis=1).ravel()
-                 for c in RESULT_KEYS[1:]})
-    return pd.DataFrame(cols, copy=False)
-
-
-def _assemble(grid: Grid, table: pd.DataFrame, lengths: np.ndarray, engine: str,
-              version: str) -> pd.DataFrame:
-    """Axis columns first, then the results, then ``point``, ``engine``, ``model_version``."""
-    cols = {name: np.repeat(col, lengths) for name, col in grid.columns().items()}
-    cols.update({c: table[c].to_numpy() for c in table.columns})
-    cols["point"] = np.repeat(np.arange(len(grid)), lengths)
-    out = pd.DataFrame(cols, copy=False)
-    out["engine"] = engine
-    out["model_version"] = version
-    return out
-
-
 def _check(engine: str, executor: str, workers: int | None, scheduler: str | None,
            sim_seconds: float | None, point_fn: Callable[..., pd.DataFrame] | None) -> None:
     problems = []
@@ -176,7 +145,8 @@ def run_sweep(scn: Scenario, axes: dict[str, list[Any]] | None = None, *,
     address, else a LocalCluster of ``workers``). ``cache`` is True (the
     shared ``.cache/sweeps``), False, or a :class:`SweepCache`. ``point_fn``
     replaces the per-point function (cross-checks and tests). The returned
-    frame's ``attrs["sweep"]`` counts points cached and computed.
+    frame's ``attrs["sweep"]`` counts points cached and computed (and names the
+    closed form's cache entry, ``cache_key``).
 
     Each axis value is validated against ``scn``; the per-point engines also
     validate every combination (a refused one is an error naming the point),
@@ -198,10 +168,12 @@ def run_sweep(scn: Scenario, axes: dict[str, list[Any]] | None = None, *,
         stats = {"points": len(grid), "cached": len(grid), "computed": 0}
         if table is None:
             stats.update(cached=0, computed=len(grid))
-            table = _assemble(grid, _closed_table(grid, progress),
-                              np.full(len(grid), n_strat), engine, MODEL_VERSION)
+            table = assemble(grid, closed_results(grid, progress), n_strat, engine,
+                             MODEL_VERSION)
             if store is not None:
                 store.put_frame(key, table)
+        if store is not None:            # the command writes this entry's bytes as --out
+            stats["cache_key"] = key
     else:
         fn = point_fn or POINT_ENGINES[engine]
         options = {"sim_seconds": sim_seconds} if fn is simulate_point else {}
@@ -210,8 +182,8 @@ def run_sweep(scn: Scenario, axes: dict[str, list[Any]] | None = None, *,
         n = workers or len(os.sched_getaffinity(0))
         frames = _point_tables(grid, engine, fn, options, version, executor, n, scheduler,
                                store, progress, stats)
-        table = _assemble(grid, pd.concat(frames, ignore_index=True),
-                          np.array([len(f) for f in frames]), engine, version)
+        table = assemble(grid, frame_columns(pd.concat(frames, ignore_index=True)),
+                         np.array([len(f) for f in frames]), engine, version)
     table.attrs["sweep"] = stats
     return table
 
@@ -227,11 +199,21 @@ def out_format(path: str | Path) -> str:
     return OUT_FORMATS[ext]
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``df`` as Parquet or CSV (by extension), atomically."""
+def write_table(df: pd.DataFrame, path: str | Path, cache: SweepCache | None = None) -> Path:
+    """Write ``df`` as Parquet or CSV (by extension), atomically.
+
+    With ``cache``, a closed-form table just returned by :func:`run_sweep` is
+    written as the cache entry's Parquet bytes (``attrs["sweep"]["cache_key"]``),
+    the same bytes :func:`frame_to_bytes` makes, without serialising it again.
+    """
     path = Path(path)
-    data = frame_to_bytes(df) if out_format(path) == "parquet" else \
-        df.to_csv(index=False).encode("utf-8")
+    data = None
+    if out_format(path) == "csv":
+        data = df.to_csv(index=False).encode("utf-8")
+    elif cache is not None and df.attrs.get("sweep", {}).get("cache_key"):
+        data = cache.get(df.attrs["sweep"]["cache_key"])
+    if data is None:
+        data = frame_to_bytes(df)
     write_atomic(path, data)
     return path
 
