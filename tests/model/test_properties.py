@@ -71,3 +71,19 @@ def test_highpte_puts_no_pte_page_in_lowmem(over):
     if row.highmem_bytes > 0:
         upper = 32 + 3 * 4096  # PAE pgd slab object + 3 pmd pages per mm
         assert row.pagetable_lowmem_bytes == scn.workload.tasks * upper
+
+
+@SETTINGS
+@given(machines)
+def test_large_sga_pages_never_raise_pte_memory(over):
+    """Mapping the shared segment in large pages (pmd entries only) never raises any
+    strategy's PTE pages or pagetable lowmem, in any era that has them."""
+    small = scenario(over)
+    try:
+        large = small.with_overrides({"workload.shared_segment_page": "large"})
+    except ScenarioError:
+        assume(False)
+    a = evaluate(small).set_index("strategy")
+    b = evaluate(large).set_index("strategy")
+    for col in ("pte_pages_per_task", "pagetable_lowmem_bytes"):
+        assert (b[col] <= a[col]).all(), col

@@ -36,7 +36,8 @@ from typing import Any
 from ..units import PAGE_SIZE, format_size
 from . import geometry as geo
 from .costs import COST_FIELDS, cost_table
-from .kernel import kernel_era
+from .kernel import ERAS, kernel_era
+from .largepages import large_page_source, large_pages_available
 from .strategies import design_constant, strategy
 
 
@@ -156,6 +157,25 @@ def _machine_problems(scn: Any) -> list[str]:
     return problems
 
 
+def _page_problems(scn: Any) -> list[str]:
+    """A large-page segment in an era without bigpages or hugetlbfs, or larger than RAM
+    (large pages are pinned: hugetlbfs pages are never swapped)."""
+    m, w = scn.machine, scn.workload
+    if w.shared_segment_page != "large":
+        return []
+    if not large_pages_available(m.kernel):
+        have = [e for e in ERAS if large_pages_available(e)]
+        return [f"workload.shared_segment_page = 'large': kernel {m.kernel} cannot map a "
+                f"shared segment in large pages ({large_page_source(m.kernel)}); allowed: "
+                f"4KiB, or large with machine.kernel {', '.join(have)}"]
+    if w.shared_segment > m.ram:
+        return [f"workload.shared_segment = {format_size(w.shared_segment)} with "
+                "shared_segment_page 'large': large pages are pinned and must fit "
+                f"machine.ram {format_size(m.ram)}; shrink it or use 4KiB pages"]
+    return []
+
+
 def feasibility_problems(scn: Any) -> list[str]:
     """One message per impossible combination of the (schema-valid) scenario ``scn``."""
-    return _region_problems(scn) + _mapping_problems(scn) + _machine_problems(scn)
+    return (_region_problems(scn) + _mapping_problems(scn) + _machine_problems(scn)
+            + _page_problems(scn))

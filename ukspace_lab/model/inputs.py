@@ -75,6 +75,8 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "tasks": float(w.tasks),
         "threads": float(w.threads_per_task),
         "shared": float(w.shared_segment),
+        "shared_large": float(w.shared_segment_page == "large"),
+        "private_resident": float(w.private_resident),
         "private": float(w.private),
         "text": float(w.text),
         "stack": float(w.stack),

@@ -28,6 +28,12 @@ MEANINGS: dict[str, str] = {
     "workload.shared_segment": "shared memory every task maps (an SGA), paid in PTE pages by "
                                "each; it must fit each strategy's TASK_SIZE; larger than RAM "
                                "means partly swapped out (PTEs counted in full, no swap traffic)",
+    "workload.shared_segment_page": "page size of the shared segment under every strategy: "
+                                    "4KiB, or large (2 MiB under PAE, 4 MiB without: pmd "
+                                    "entries only, no PTE pages, pinned; bigpages on 2.4 "
+                                    "(RHEL AS 2.1, a vendor kernel), hugetlbfs from 2.5.36)",
+    "workload.private_resident": "share of each task's private memory resident in RAM "
+                                 "(counted against highmem, then lowmem, in max_tasks)",
     "workload.private": "private memory per task (its own PTE pages)",
     "workload.text": "text (code) mapped per task",
     "workload.stack": "stack per task",

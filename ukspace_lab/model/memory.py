@@ -62,7 +62,7 @@ def budget(p: Points, s: Strategy) -> Budget:
     fixed = mem_map + p.era("kernel_reserved") + (0.0 if s.space == "flat64" else swiotlb)
 
     ptes = p.memo(("ptes", s.space == "flat64"), lambda: task_pte_pages(
-        p["text"], p["private"], p["stack"], p["shared"], pae).astype(float)
+        p["text"], p["private"], p["stack"], p["shared"], pae, p["shared_large"]).astype(float)
         + p.era("base_pte_pages"))
     if s.space == "flat64":
         upper = np.full(len(p), design_constant("flat64", "upper_pt_pages") * PAGE)

@@ -89,10 +89,12 @@ class WorkloadConfig(_Strict):
     tasks: Count = Field(400, ge=1)
     threads_per_task: Count = Field(1, ge=1, le=4096)
     shared_segment: Size = 2 * GiB
+    shared_segment_page: Literal["4KiB", "large"] = "4KiB"
     private: Size = 32 * MiB
     text: Size = 4 * MiB
     stack: Size = 128 * 1024
     vmas: Count = Field(24, ge=1, le=65536)
+    private_resident: Fraction = Field(1.0, ge=0, le=1)
     reads_per_s: Rate = Field(2000.0, ge=0)
     writes_per_s: Rate = Field(0.0, ge=0)
     read_size: Size = 64 * 1024
