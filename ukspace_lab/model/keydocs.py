@@ -32,8 +32,10 @@ MEANINGS: dict[str, str] = {
                                     "4KiB, or large (2 MiB under PAE, 4 MiB without: pmd "
                                     "entries only, no PTE pages, pinned; bigpages on 2.4 "
                                     "(RHEL AS 2.1, a vendor kernel), hugetlbfs from 2.5.36)",
-    "workload.private_resident": "share of each task's private memory resident in RAM "
-                                 "(counted against highmem, then lowmem, in max_tasks)",
+    "workload.private_resident": "share of each task's private memory (and stack) resident "
+                                 "in RAM, counted against highmem, then lowmem, in "
+                                 "max_tasks; default 0.5 is an estimate (range 0.25-1: a "
+                                 "server process touches part of its private mapping)",
     "workload.private": "private memory per task (its own PTE pages)",
     "workload.text": "text (code) mapped per task",
     "workload.stack": "stack per task",

@@ -94,7 +94,7 @@ class WorkloadConfig(_Strict):
     text: Size = 4 * MiB
     stack: Size = 128 * 1024
     vmas: Count = Field(24, ge=1, le=65536)
-    private_resident: Fraction = Field(1.0, ge=0, le=1)
+    private_resident: Fraction = Field(0.5, ge=0, le=1)
     reads_per_s: Rate = Field(2000.0, ge=0)
     writes_per_s: Rate = Field(0.0, ge=0)
     read_size: Size = 64 * 1024

@@ -38,6 +38,7 @@ class Strategy:
     space: Space
     summary: str
     source: str = ""
+    share_pt: bool = False          # shpte: PTE pages of a shared mapping shared between mms
     shipped: tuple[str, ...] = ()   # kernel eras with a kernel (vanilla or vendor) of it
     shipped_note: str = ""          # which kernel that was
 
@@ -57,7 +58,7 @@ _CHOICES = {"pte_home": Home, "own_pt": Access, "other_pt": Access, "fork_child"
             "data": DataPath, "space": Space}
 
 
-_OPTIONAL = ("source", "shipped", "shipped_note")
+_OPTIONAL = ("source", "shipped", "shipped_note", "share_pt")
 
 
 def _row(raw: dict[str, Any]) -> Strategy:
