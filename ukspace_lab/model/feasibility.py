@@ -56,10 +56,37 @@ def _space(kernel: str, pae: bool, split: str, region_size: float, pool_entries:
     pk = float(geo.pkmap_base(pae, era.pkmap_dynamic, float(era.pkmap_base), boot, slots))
     maxmem = float(geo.maxmem(po, float(era.vmalloc_reserve), pk - 2 * geo.PAGE,
                               era.maxmem_from_vmalloc_end))
-    carve_kernel = carve_from == "kernel" and region > 0
-    if carve_kernel:
+    in_hole = (carve_from in ("auto", "hole") and kernel in design_constant("ukspace",
+                                                                           "hole_eras")
+               and bool(geo.fits_hole(region, pae, pk, slots, boot)))
+    carve_kernel = carve_from != "user" and region > 0
+    if carve_kernel and not in_hole:
         maxmem -= region
     return region, need, maxmem, po if carve_kernel else po - region
+
+
+def hole_problem(scn: Any, name: str) -> str:
+    """``carve_from: hole`` where the region does not fit the pkmap-fixmap hole."""
+    m, u = scn.machine, scn.ukspace
+    s = strategy(name)
+    if u.carve_from != "hole" or not s.has_region or s.space != "split":
+        return ""
+    era = kernel_era(m.kernel)
+    pae = m.arch == "i386-pae"
+    region = _split_space(scn, s.window, s.pool)[0]
+    slots = float(geo.last_pkmap(pae, era.last_pkmap_nonpae, era.last_pkmap_pae))
+    _, boot = geo.fixmap_start(float(era.fixaddr_top), era.fixmap_permanent_pages,
+                               era.km_type_nr, era.nr_cpus, era.fixmap_boot_pages)
+    pk = float(geo.pkmap_base(pae, era.pkmap_dynamic, float(era.pkmap_base), boot, slots))
+    start, end = geo.hole(pae, pk, slots, boot)
+    if m.kernel not in design_constant("ukspace", "hole_eras"):
+        start = end = 0.0
+    elif geo.fits_hole(region, pae, pk, slots, boot):
+        return ""
+    return (f"ukspace.carve_from = 'hole': the {format_size(region)} region of {name} does "
+            f"not fit the {format_size(float(end - start))} of whole pmds between pkmap and "
+            f"the fixmap on kernel {m.kernel}; allowed: auto (falls back to kernel), kernel, "
+            "user")
 
 
 def _split_space(scn: Any, window: bool, pool: bool) -> tuple[float, float, float, float]:
@@ -88,6 +115,8 @@ def _region_problems(scn: Any) -> list[str]:
         if s.space != "split":
             continue          # 4G/4G and the 64-bit floor have no u-k-space region
         region, need, maxmem, task_size = _split_space(scn, s.window, s.pool)
+        if hole_problem(scn, name):
+            problems.append(hole_problem(scn, name))
         if s.has_region and need > region:
             problems.append(
                 f"ukspace.region_size = {format_size(region)}: strategy {name} needs "

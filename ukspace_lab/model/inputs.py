@@ -97,6 +97,7 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "fault_sleep_s": float(w.fault_sleep_ms) / 1000.0,
         "pool": float(u.pool_entries),
         "carve_user": float(u.carve_from == "user"),
+        "carve_hole": float({"auto": 1, "hole": 2}.get(u.carve_from, 0)),
         "region_size": 0.0 if u.region_size == "auto" else float(u.region_size),
         "piggyback": float(u.piggyback),
         # a cost override replaces the figure for every CPU model (NaN: the table's own)

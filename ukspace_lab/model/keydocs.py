@@ -62,9 +62,11 @@ MEANINGS: dict[str, str] = {
     "workload.fault_sleep_ms": "how long such a sleep lasts, in milliseconds",
     "strategies": "the designs evaluated, each a row of `data/strategies.yaml`",
     "ukspace.pool_entries": "slots of the per-task kmap pool (4 KiB of region each)",
-    "ukspace.carve_from": "where the u-k-space region is taken from: kernel (below "
-                          "PKMAP_BASE, shrinks MAXMEM) or user (below PAGE_OFFSET, shrinks "
-                          "TASK_SIZE)",
+    "ukspace.carve_from": "where the u-k-space region is taken from: hole (the unused "
+                          "whole pmds between pkmap and the fixmap, 2.4/2.5.7: the direct "
+                          "map keeps its size), kernel (below PKMAP_BASE, shrinks MAXMEM), "
+                          "user (below PAGE_OFFSET, shrinks TASK_SIZE); auto: the hole when "
+                          "the region fits it, else kernel",
     "ukspace.region_size": "size of the region; auto: the pagetable window plus the pool, "
                            "rounded up to a pmd",
     "ukspace.piggyback": "reset a single-threaded task's pool for free when a CR3 reload "

@@ -121,7 +121,7 @@ class UkspaceConfig(_Strict):
     """The seed's per-task region: pool size, where it is carved from."""
 
     pool_entries: Count = Field(64, ge=1, le=65536)
-    carve_from: Literal["kernel", "user"] = "kernel"
+    carve_from: Literal["auto", "hole", "kernel", "user"] = "auto"
     region_size: Size | Auto = "auto"
     piggyback: bool = True
 

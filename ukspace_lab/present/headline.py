@@ -84,7 +84,11 @@ def question(v: Verdict, found: tuple) -> str:
         return (f"Is there a workload I have missed where the per-task pool still beats "
                 f"{b.strategy}?")
     if v.outcome in ("wins", "mixed"):
-        if scn.ukspace.carve_from == "kernel" and p.lowmem_bytes < plain_low:
+        if v.placement == "hole":
+            return (f"The region fits the unused hole above pkmap, so the direct map keeps "
+                    f"its {fmt.size(plain_low)}; is {fmt.size(extra)} of lowmem per task for "
+                    "the pages that map it a price people would pay for this?")
+        if v.placement == "kernel" and p.lowmem_bytes < plain_low:
             return (f"Is giving up {fmt.size(plain_low - p.lowmem_bytes)} of the direct "
                     f"map ({fmt.size(plain_low)} -> {fmt.size(p.lowmem_bytes)} of "
                     "lowmem) acceptable for this, or would people rather take the region "

@@ -78,7 +78,8 @@ def opening(v: Verdict) -> list[str]:
     shared = (f", all mapping one {fmt.size(w.shared_segment)} shared segment"
               if w.shared_segment else "")
     forks = f", {fmt.rate(w.forks_per_s)} forks/s" if w.forks_per_s else ""
-    region = "kernel" if u.carve_from == "kernel" else "user"
+    region = {"hole": "the unused hole between pkmap and the fixmap", "kernel": "kernel space",
+             "user": "user space"}.get(v.placement, "kernel space")
     return [
         wrap("Here are numbers for the per-task kernel space (\"u-k-space\") proposed "
              "on this list in March 2002: each task's pagetables mapped in a per-task "
@@ -99,7 +100,7 @@ def opening(v: Verdict) -> list[str]:
              f"switches/s{forks}; swapout scans {per_s(w.scan_pages_per_s, 'PTEs')} of "
              f"other processes' pagetables. Reads map highmem page cache with "
              f"{READ_PATH[read_kmap]}. The u-k-space region holds a "
-             f"{u.pool_entries}-entry pool and is carved from {region} space."),
+             f"{u.pool_entries}-entry pool and is carved from {region}."),
     ]
 
 
@@ -179,13 +180,14 @@ def compose(v: Verdict, scenario_name: str, base: dict[str, Any] | None = None,
     scn, ev = v.scenario, v.evaluation
     found = findings(v)
     parts = [subject(v, found), "", *_paras(opening(v)), *_paras([baseline_paragraph(v)])]
-    where = "kernel" if scn.ukspace.carve_from == "kernel" else "user"
+    where = {"hole": "the unused hole between pkmap and the fixmap", "kernel": "kernel space",
+             "user": "user space"}.get(v.placement, "kernel space")
     if any(a.end > 0xFFFFFFFF for a in ev.results[v.baseline].layout):
         intro = (f"The 32-bit address space of {v.proposal} ({v.baseline} has a 64-bit "
-                 f"one), top down and not to scale; the region is carved from {where} space:")
+                 f"one), top down and not to scale; the region is carved from {where}:")
     else:
         intro = (f"The address space, {v.baseline} (before) and {v.proposal} (after), top "
-                 f"down and not to scale; the region is carved from {where} space:")
+                 f"down and not to scale; the region is carved from {where}:")
     parts += [wrap(intro), "", address_map(ev, [v.baseline, v.proposal]), ""]
     pages = (f", the shared segment in {'large' if v.baseline_page == 'large' else '4 KiB'} "
              "pages in every design" if scn.workload.shared_segment else "")

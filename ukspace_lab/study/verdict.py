@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from ..model.inputs import points_from_scenario
-from ..model.layout import address_space
+from ..model.layout import address_space, placement
 from ..model.record import Evaluation, evaluation
 from ..model.scenario import Scenario
 from ..model.strategies import strategy, strategy_names
@@ -73,6 +73,7 @@ class Verdict:
     proposal_page: str = "4KiB"
     candidates: tuple[Candidate, ...] = ()   # the era's designs the baseline was chosen from
     rule: str = RULE
+    placement: str = "kernel"   # where the proposal's region sits: hole, kernel, user, none
 
     @property
     def scenario(self) -> Scenario:
@@ -246,4 +247,4 @@ def verdict(scn: Scenario | Evaluation, baseline: str | None = None, *,
                    break_evens(scn, by, proposal, baseline),
                    cost_sensitivity(scn, proposal, baseline), overall(decisions),
                    ev.engine, ev.model_version, b_c.label, p_c.label, b_c.page, p_c.page,
-                   cands, RULE)
+                   cands, RULE, placement(scn, proposal))
