@@ -5,6 +5,29 @@ import pytest
 from ukspace_lab import budget, evaluate, load_scenario, points_from_scenario, strategy
 
 MiB, GiB = 1 << 20, 1 << 30
+NO_HOLE = {"machine.phys_hole": 0}   # the hand derivations below leave the PCI hole out
+
+
+def test_phys_hole_auto_for_pae_boxes_above_4gib():
+    """auto: a PAE box with more than 4 GiB remaps a 512 MiB PCI hole above 4 GiB, so
+    mem_map spans 16.5 GiB: 16.5 GiB / 4 KiB x 64 B = 264 MiB on 2.4.18; a 4 GiB box
+    or a non-PAE desktop has none (256 MiB would be 16 GiB alone)."""
+    scn = load_scenario("default")
+    assert one(scn, "mainline", "mem_map") == (16 * GiB + 512 * MiB) // 4096 * 64 == 264 * MiB
+    assert one(load_scenario("default", {"machine.ram": "4GiB"}), "mainline",
+               "mem_map") == 4 * GiB // 4096 * 64
+    assert one(load_scenario("desktop"), "mainline", "mem_map") == 1 * GiB // 4096 * 64
+
+
+def test_nr_cpus_on_2_6_follows_the_subarch():
+    """2.6.11 Kconfig: NR_CPUS default 8, or 32 with NUMAQ/SUMMIT/BIGSMP/ES7000 (needed
+    past 8 CPUs). FIXADDR_START = 0xfffff000 - (19 + 13 x NR_CPUS) x 4 KiB: 0xfff84000
+    with 8, 0xffe4c000 with 32 (the 16-way default)."""
+    from ukspace_lab.model.layout import fixmap
+    for cpus, nr in ((8, 8), (16, 32)):
+        p = points_from_scenario(load_scenario("default", {"machine.kernel": "2.6",
+                                                           "machine.cpus": cpus}))
+        assert fixmap(p)[0][0] == 0xFFFFF000 - (19 + 13 * nr) * 4096
 
 
 def one(scn, name, field):
@@ -15,7 +38,7 @@ def one(scn, name, field):
                                          ("modern", 40)])
 def test_mem_map_per_era(kernel, size):
     """mem_map = RAM / 4096 x sizeof(struct page): 16 GiB -> 256/192/128/160 MiB."""
-    scn = load_scenario("default", {"machine.kernel": kernel})
+    scn = load_scenario("default", {"machine.kernel": kernel, **NO_HOLE})
     assert one(scn, "mainline", "mem_map") == (16 * GiB // 4096) * size
 
 
@@ -40,7 +63,7 @@ def test_mainline_max_tasks_by_hand():
     264 MiB + n x 4,296,352 + its buffer_heads; at 83 that is 938,132,576 B <= 896 MiB
     (cache 13,001,015,840 B, buffer_heads 304,711,296 B), at 84 it is 941,933,472 B >
     939,524,096: 83 tasks (154 without the buffer_heads and slabs)."""
-    scn = load_scenario("default")
+    scn = load_scenario("default", NO_HOLE)
     per_task = 1043 * 4096 + 32 + 3 * 4096 + 384 + 24 * 64 + 8192 + 416 + 64 + 1312
     assert one(scn, "mainline", "per_task_lowmem") == per_task == 4_296_352
     high_task = (32 * MiB + 128 * 1024) // 2
@@ -64,7 +87,7 @@ def test_highpte_max_tasks_counts_the_sga_against_highmem():
     mem_map, the kernel image and the SGA: (16 GiB - 264 MiB - 2 GiB) / (24,224 +
     21,114,880) = 698.0 -> 698 (799 if the SGA were left out), bound by RAM; PTE pages
     spill into lowmem once highmem is full (pte_alloc_one __GFP_HIGHMEM)."""
-    scn = load_scenario("default")
+    scn = load_scenario("default", NO_HOLE)
     low = 32 + 3 * 4096 + 384 + 24 * 64 + 8192 + 1792
     high = 1043 * 4096 + (32 * MiB + 128 * 1024) // 2
     assert one(scn, "highpte", "per_task_lowmem") == low
@@ -109,8 +132,10 @@ def test_ukspace_region_costs_lowmem_per_task():
 
 def test_modern_swiotlb_above_4gib():
     """The 6.1 guest loses 64 MiB of lowmem to SWIOTLB once RAM reaches above 4 GiB."""
-    lo = load_scenario("default", {"machine.kernel": "modern", "machine.ram": "2GiB"})
-    hi = load_scenario("default", {"machine.kernel": "modern", "machine.ram": "6GiB"})
+    lo = load_scenario("default", {"machine.kernel": "modern", "machine.ram": "2GiB",
+                                   **NO_HOLE})
+    hi = load_scenario("default", {"machine.kernel": "modern", "machine.ram": "6GiB",
+                                   **NO_HOLE})
     fixed_lo, fixed_hi = one(lo, "highpte", "fixed"), one(hi, "highpte", "fixed")
     assert fixed_hi - fixed_lo == 64 * MiB + 4 * GiB // 4096 * 40
 

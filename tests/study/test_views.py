@@ -43,12 +43,13 @@ def test_mainline_runs_out_of_lowmem_where_the_pte_pages_fill_it(runout):
 
 def test_highpte_runs_out_of_ram(runout):
     """PTE pages in highmem, with the 2 GiB SGA and half of 32 MiB + 128 KiB private
-    resident per task, spilling into lowmem when highmem is full: (16 GiB - 264 MiB -
-    2 GiB) / (24,224 + 1043 x 4 KiB + 16,842,752) = 698 tasks, bound by RAM."""
+    resident per task, spilling into lowmem when highmem is full: (16 GiB - 264 MiB of
+    mem_map (16.5 GiB with the PCI hole) - 8 MiB kernel - 2 GiB) / (24,224 + 1043 x
+    4 KiB + 16,842,752) = 697 tasks, bound by RAM."""
     h = runout.loc["highpte"]
     assert h["limit"] == "RAM"
     per = 24_224 + PTE_PAGES * 4096 + (32 * MiB + 128 * 1024) // 2
-    assert h["max_tasks"] == math.floor((16 * GiB - 264 * MiB - 2 * GiB) / per)
+    assert h["max_tasks"] == math.floor((16 * GiB - 272 * MiB - 2 * GiB) / per) == 697
 
 
 def test_runout_is_where_free_lowmem_crosses_zero(default, runout):
@@ -83,11 +84,12 @@ def test_task_sweep_is_tidy_and_monotone(default):
 
 
 def test_mem_map_per_era_by_hand(default):
-    """mem_map = RAM / 4 KiB x sizeof(struct page): 64 B in 2.4.18, 32 B in 2.6; at
-    64 GiB 2.4.18's 1 GiB mem_map does not fit in 896 MiB of lowmem."""
+    """mem_map = (RAM + the 512 MiB PCI hole remapped above 4 GiB, auto) / 4 KiB x
+    sizeof(struct page): 64 B in 2.4.18, 32 B in 2.6; at 64 GiB 2.4.18's 1 GiB mem_map
+    does not fit in 896 MiB of lowmem."""
     df = V.mem_map_by_era(default).set_index(["ram_gib", "kernel"])
-    assert df.loc[(16.0, "2.4.18"), "mem_map_bytes"] == 256 * MiB
-    assert df.loc[(64.0, "2.6"), "mem_map_bytes"] == 512 * MiB
+    assert df.loc[(16.0, "2.4.18"), "mem_map_bytes"] == (16 * GiB + 512 * MiB) // 4096 * 64
+    assert df.loc[(64.0, "2.6"), "mem_map_bytes"] == (64 * GiB + 512 * MiB) // 4096 * 32
     assert not df.loc[(64.0, "2.4.18"), "boots"]
     assert df.loc[(64.0, "2.6"), "boots"]
     assert df.loc[(1.0, "2.4.18"), "lowmem_left_bytes"] < 896 * MiB

@@ -38,12 +38,14 @@ from . import geometry as geo
 from .costs import COST_FIELDS, cost_table
 from .kernel import ERAS, kernel_era
 from .largepages import large_page_source, large_pages_available
+from .machine import machine_constant
 from .strategies import design_constant, strategy
 
 
 @lru_cache(maxsize=4096)
 def _space(kernel: str, pae: bool, split: str, region_size: float, pool_entries: int,
-           carve_from: str, window: bool, pool: bool) -> tuple[float, float, float, float]:
+           carve_from: str, window: bool, pool: bool,
+           nr_cpus: int | None = None) -> tuple[float, float, float, float]:
     """(region, region need, MAXMEM, TASK_SIZE) of a split-kernel design."""
     era = kernel_era(kernel)
     po = float(geo.SPLITS[split])
@@ -52,7 +54,7 @@ def _space(kernel: str, pae: bool, split: str, region_size: float, pool_entries:
     need = float(geo.region_need(po, pae, float(pool_entries), window, pool))
     slots = float(geo.last_pkmap(pae, era.last_pkmap_nonpae, era.last_pkmap_pae))
     _, boot = geo.fixmap_start(float(era.fixaddr_top), era.fixmap_permanent_pages,
-                               era.km_type_nr, era.nr_cpus, era.fixmap_boot_pages)
+                               era.km_type_nr, nr_cpus or era.nr_cpus, era.fixmap_boot_pages)
     pk = float(geo.pkmap_base(pae, era.pkmap_dynamic, float(era.pkmap_base), boot, slots))
     maxmem = float(geo.maxmem(po, float(era.vmalloc_reserve), pk - 2 * geo.PAGE,
                               era.maxmem_from_vmalloc_end))
@@ -93,7 +95,15 @@ def _split_space(scn: Any, window: bool, pool: bool) -> tuple[float, float, floa
     m, u = scn.machine, scn.ukspace
     given = 0.0 if u.region_size == "auto" else float(u.region_size)
     return _space(m.kernel, m.arch == "i386-pae", m.split, given, u.pool_entries,
-                  u.carve_from, window, pool)
+                  u.carve_from, window, pool, _nr_cpus(m))
+
+
+def _nr_cpus(m: Any) -> int:
+    """NR_CPUS as layout.nr_cpus has it for this machine."""
+    if m.kernel not in machine_constant("nr_cpus_2_6", "eras"):
+        return int(kernel_era(m.kernel).nr_cpus)
+    small = int(machine_constant("nr_cpus_2_6", "small"))
+    return int(machine_constant("nr_cpus_2_6", "big")) if m.cpus > small else small
 
 
 def _user_space(scn: Any, s: Any) -> tuple[float, str]:

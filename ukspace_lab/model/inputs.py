@@ -18,6 +18,7 @@ from ..errors import ScenarioError
 from .costs import COST_FIELDS, cost_table, cpu_models
 from .geometry import SPLITS
 from .kernel import ERAS, READ_KMAPS, kernel_era
+from .machine import phys_hole
 from .scenario import SWEEP_ALIASES, Scenario
 
 AUTO = -1.0
@@ -67,7 +68,7 @@ def _numeric(scn: Scenario) -> dict[str, float]:
     return {
         "pae": float(m.arch == "i386-pae"),
         "ram": float(m.ram),
-        "phys_hole": float(m.phys_hole),
+        "phys_hole": phys_hole(m),
         "cpus": float(m.cpus),
         "page_offset": float(SPLITS[m.split]),
         "era_index": float(ERAS.index(m.kernel)),

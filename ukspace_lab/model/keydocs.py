@@ -22,7 +22,9 @@ MEANINGS: dict[str, str] = {
     "machine.kernel": "kernel era whose constants apply (`data/kernels.yaml`): 2.4.18, 2.5 "
                       "(2.5.7), 2.6 (2.6.11), modern (the 6.1 686-pae kernel)",
     "machine.cpu_model": "the cycle-cost table (`data/costs.yaml`) charged for each event",
-    "machine.phys_hole": "physical address hole below 4 GiB (PCI); mem_map covers it too",
+    "machine.phys_hole": "physical address hole below 4 GiB (PCI); mem_map covers it too; "
+                         "auto: 512 MiB remapped above 4 GiB on a PAE box with more than "
+                         "4 GiB (estimate, data/machine.yaml), else 0",
     "workload.tasks": "processes, each its own mm; with threads, at most PID_MAX in all",
     "workload.threads_per_task": "threads sharing each mm",
     "workload.shared_segment": "shared memory every task maps (an SGA), paid in PTE pages by "

@@ -23,6 +23,7 @@ from ..units import format_size
 from . import geometry as geo
 from .inputs import Points, points_from_scenario
 from .kernel import ERAS
+from .machine import machine_constant
 from .pagetables import PAGE
 from .strategies import Strategy, design_constant, strategy
 
@@ -37,10 +38,21 @@ def last_pkmap(p: Points) -> np.ndarray:
     return geo.last_pkmap(p["pae"] > 0, p.era("last_pkmap_nonpae"), p.era("last_pkmap_pae"))
 
 
+def nr_cpus(p: Points) -> np.ndarray:
+    """NR_CPUS per point: the era's, but on 2.6 the Kconfig default of the subarch the box
+    needs, 8, or 32 for more than 8 CPUs (NUMAQ/SUMMIT/BIGSMP/ES7000; data/machine.yaml)."""
+    eras = machine_constant("nr_cpus_2_6", "eras")
+    by_cpus = np.where(p["cpus"] > machine_constant("nr_cpus_2_6", "small"),
+                       machine_constant("nr_cpus_2_6", "big"),
+                       machine_constant("nr_cpus_2_6", "small"))
+    in_era = np.array([e in eras for e in ERAS])[p["era_index"].astype(int)]
+    return np.where(in_era, by_cpus, p.era("nr_cpus"))
+
+
 def fixmap(p: Points) -> tuple[np.ndarray, np.ndarray]:
     """(FIXADDR_START, FIXADDR_BOOT_START) per point (:func:`geometry.fixmap_start`)."""
     return geo.fixmap_start(p.era("fixaddr_top"), p.era("fixmap_permanent_pages"),
-                          p.era("km_type_nr"), p.era("nr_cpus"), p.era("fixmap_boot_pages"))
+                          p.era("km_type_nr"), nr_cpus(p), p.era("fixmap_boot_pages"))
 
 
 def pkmap_base(p: Points) -> np.ndarray:

@@ -59,7 +59,7 @@ class MachineConfig(_Strict):
     split: Literal["3G/1G", "2G/2G", "1G/3G"] = "3G/1G"
     kernel: Literal["2.4.18", "2.5", "2.6", "modern"] = "2.4.18"
     cpu_model: str = "pentium3-xeon"
-    phys_hole: Size = 0
+    phys_hole: Size | Auto = "auto"
 
     @field_validator("cpu_model")
     @classmethod
