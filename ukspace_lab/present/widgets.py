@@ -231,7 +231,7 @@ def address_explorer(scn: Scenario) -> LiveExplorer:
     return LiveExplorer(scn, render, {
         "machine.arch": ["i386", "i386-pae"], "machine.split": ["3G/1G", "2G/2G", "1G/3G"],
         "machine.ram": [gib // 2, gib, 2 * gib, 4 * gib, 16 * gib, 64 * gib],
-        "ukspace.carve_from": ["kernel", "user"]}, one_strategy=True)
+        "ukspace.carve_from": ["auto", "hole", "kernel", "user"]}, one_strategy=True)
 
 
 def address_static(ev: Evaluation) -> W.VBox:
