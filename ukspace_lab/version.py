@@ -3,4 +3,4 @@
 Bumped whenever a change to the model or its data moves any number.
 """
 
-MODEL_VERSION = "0.2.0"
+MODEL_VERSION = "0.3.0"

@@ -30,7 +30,10 @@ def test_evaluate_table(capsys):
 def test_layout_prints_addresses(capsys):
     assert main(["layout", "default", "--strategy", "ukspace"]) == 0
     out = capsys.readouterr().out
-    assert "0xfe000000" in out and "u-k-space (from kernel)" in out
+    assert "0xfe200000" in out and "u-k-space (in the hole)" in out   # 2.4: auto -> hole
+    assert main(["layout", "default", "--strategy", "ukspace",
+                 "--set", "ukspace.carve_from=kernel"]) == 0
+    assert "u-k-space (from kernel)" in capsys.readouterr().out
     assert main(["layout", "--json", "--strategy", "mainline"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["layouts"]["mainline"][0]["start"] == 0

@@ -140,8 +140,8 @@ def test_shared_segment_larger_than_task_size():
     msg = refusal(load_scenario, "default", ["workload.shared_segment=100GiB",
                                              "machine.ram=1GiB"])
     assert "workload.shared_segment = 100 GiB" in msg
-    assert "mainline, highpte, ukspace, ukspace-pt, ukspace-kmap, kmap-local, TASK_SIZE 3 GiB" \
-        in msg
+    assert ("mainline, highpte, ukspace, ukspace-pt, ukspace-kmap, shpte, kmap-local, "
+            "TASK_SIZE 3 GiB") in msg
     assert "4g4g, TASK_SIZE 3.98 GiB" in msg and "flat64" not in msg
     only64 = load_scenario("default", ["workload.shared_segment=100GiB", "machine.ram=1GiB",
                                        "strategies=[flat64]"])

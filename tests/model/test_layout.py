@@ -67,7 +67,7 @@ def test_splits(split, offset):
 def test_ukspace_region_carved_from_kernel():
     """PAE, 3 GiB user: a window of 1536 PTE pages (6 MiB) + 3 pmd pages + 64 pool
     pages = 6.26 MiB, rounded up to a 2 MiB pmd = 8 MiB, taken from MAXMEM."""
-    scn = load_scenario("default")
+    scn = load_scenario("default", {"ukspace.carve_from": "kernel"})
     g = space(scn, "ukspace")
     assert g["region"] == 8 * MiB
     assert g["lowmem"] == 888 * MiB
@@ -100,3 +100,33 @@ def test_area_list_is_contiguous_and_ordered():
         for a, b in zip(rows, rows[1:], strict=False):
             assert a.end == b.start, (a, b)
         assert rows[-1].end == 0xFFFFE000
+
+
+def test_default_region_on_2_4_sits_in_the_hole_and_leaves_the_direct_map():
+    """2.4.18 PAE: pkmap ends at 0xfe000000 + 512 x 4 KiB = 0xfe200000; FIXADDR_START =
+    0xffffe000 - (9 + 5 x 32) x 4 KiB = 0xfff55000, whose pmd starts at 0xffe00000; so
+    28 MiB of whole 2 MiB pmds are unused and the auto 8 MiB region sits at 0xfe200000.
+    MAXMEM stays 4 GiB - 3 GiB - 128 MiB = 896 MiB, so the direct map is 896 MiB."""
+    from ukspace_lab import load_scenario
+    from ukspace_lab.model.inputs import points_from_scenario
+    from ukspace_lab.model.layout import address_space, placement
+    from ukspace_lab.model.strategies import strategy
+    scn = load_scenario("default")
+    assert scn.ukspace.carve_from == "auto" and placement(scn) == "hole"
+    sp = address_space(points_from_scenario(scn), strategy("ukspace"))
+    assert sp.lowmem[0] == 896 * 2**20 and sp.region_start[0] == 0xFE200000
+    assert sp.vmalloc_end[0] == 0xFE000000 - 2 * 4096
+
+
+def test_auto_region_falls_back_to_the_direct_map_on_2_6():
+    """2.6.11 puts PKMAP_BASE just below the fixmap: no hole, so auto carves the 8 MiB
+    below PKMAP_BASE and the direct map drops by 8 MiB."""
+    from ukspace_lab import load_scenario
+    from ukspace_lab.model.inputs import points_from_scenario
+    from ukspace_lab.model.layout import address_space, placement
+    from ukspace_lab.model.strategies import strategy
+    scn = load_scenario("default", {"machine.kernel": "2.6"})
+    assert placement(scn) == "kernel"
+    p = points_from_scenario(scn)
+    plain = address_space(p, strategy("highpte")).maxmem[0]
+    assert address_space(p, strategy("ukspace")).maxmem[0] == plain - 8 * 2**20

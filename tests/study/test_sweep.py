@@ -299,7 +299,7 @@ def test_cli_writes_parquet_and_csv(tmp_path, capsys):
                          {"tasks": [1, 10, 100], "machine.kernel": ["2.4.18", "2.6"]},
                          cache=False, progress=False)
     assert main([*args, "--out", str(tmp_path / "s.parquet")]) == 0
-    assert "6 points x 8 strategies = 48 rows" in capsys.readouterr().out
+    assert "6 points x 9 strategies = 54 rows" in capsys.readouterr().out
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s.parquet"), expected)
     assert main([*args, "--out", str(tmp_path / "s.csv")]) == 0
     csv = pd.read_csv(tmp_path / "s.csv", dtype={"machine.kernel": str})

@@ -18,7 +18,7 @@ from ..version import MODEL_VERSION
 from . import kmap, tlb
 from .inputs import Points, axis_key, points_from_scenario
 from .layout import last_pkmap
-from .memory import budget
+from .memory import budget, cache_highmem_share
 from .pagetables import PAGE, ptrs_per_pte
 from .scenario import Scenario
 from .strategies import Strategy, design_constant, strategy
@@ -37,8 +37,9 @@ RESULT_KEYS = (
 
 
 def _highmem_fraction(p: Points, highmem: np.ndarray) -> np.ndarray:
-    """Share of page-cache pages in highmem: given, or highmem/RAM ('auto')."""
-    auto = highmem / p["ram"]
+    """Share of page-cache pages in highmem: given, or where free memory is ('auto',
+    memory.cache_highmem_share)."""
+    auto = cache_highmem_share(p, highmem)
     given = p["highmem_fraction"]
     frac = np.where(given < 0, auto, given)
     return np.where(highmem > 0, np.clip(frac, 0, 1), 0.0)

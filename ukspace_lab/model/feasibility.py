@@ -36,13 +36,16 @@ from typing import Any
 from ..units import PAGE_SIZE, format_size
 from . import geometry as geo
 from .costs import COST_FIELDS, cost_table
-from .kernel import kernel_era
+from .kernel import ERAS, kernel_era
+from .largepages import large_page_source, large_pages_available
+from .machine import machine_constant
 from .strategies import design_constant, strategy
 
 
 @lru_cache(maxsize=4096)
 def _space(kernel: str, pae: bool, split: str, region_size: float, pool_entries: int,
-           carve_from: str, window: bool, pool: bool) -> tuple[float, float, float, float]:
+           carve_from: str, window: bool, pool: bool,
+           nr_cpus: int | None = None) -> tuple[float, float, float, float]:
     """(region, region need, MAXMEM, TASK_SIZE) of a split-kernel design."""
     era = kernel_era(kernel)
     po = float(geo.SPLITS[split])
@@ -51,21 +54,56 @@ def _space(kernel: str, pae: bool, split: str, region_size: float, pool_entries:
     need = float(geo.region_need(po, pae, float(pool_entries), window, pool))
     slots = float(geo.last_pkmap(pae, era.last_pkmap_nonpae, era.last_pkmap_pae))
     _, boot = geo.fixmap_start(float(era.fixaddr_top), era.fixmap_permanent_pages,
-                               era.km_type_nr, era.nr_cpus, era.fixmap_boot_pages)
+                               era.km_type_nr, nr_cpus or era.nr_cpus, era.fixmap_boot_pages)
     pk = float(geo.pkmap_base(pae, era.pkmap_dynamic, float(era.pkmap_base), boot, slots))
     maxmem = float(geo.maxmem(po, float(era.vmalloc_reserve), pk - 2 * geo.PAGE,
                               era.maxmem_from_vmalloc_end))
-    carve_kernel = carve_from == "kernel" and region > 0
-    if carve_kernel:
+    in_hole = (carve_from in ("auto", "hole") and kernel in design_constant("ukspace",
+                                                                           "hole_eras")
+               and bool(geo.fits_hole(region, pae, pk, slots, boot)))
+    carve_kernel = carve_from != "user" and region > 0
+    if carve_kernel and not in_hole:
         maxmem -= region
     return region, need, maxmem, po if carve_kernel else po - region
+
+
+def hole_problem(scn: Any, name: str) -> str:
+    """``carve_from: hole`` where the region does not fit the pkmap-fixmap hole."""
+    m, u = scn.machine, scn.ukspace
+    s = strategy(name)
+    if u.carve_from != "hole" or not s.has_region or s.space != "split":
+        return ""
+    era = kernel_era(m.kernel)
+    pae = m.arch == "i386-pae"
+    region = _split_space(scn, s.window, s.pool)[0]
+    slots = float(geo.last_pkmap(pae, era.last_pkmap_nonpae, era.last_pkmap_pae))
+    _, boot = geo.fixmap_start(float(era.fixaddr_top), era.fixmap_permanent_pages,
+                               era.km_type_nr, era.nr_cpus, era.fixmap_boot_pages)
+    pk = float(geo.pkmap_base(pae, era.pkmap_dynamic, float(era.pkmap_base), boot, slots))
+    start, end = geo.hole(pae, pk, slots, boot)
+    if m.kernel not in design_constant("ukspace", "hole_eras"):
+        start = end = 0.0
+    elif geo.fits_hole(region, pae, pk, slots, boot):
+        return ""
+    return (f"ukspace.carve_from = 'hole': the {format_size(region)} region of {name} does "
+            f"not fit the {format_size(float(end - start))} of whole pmds between pkmap and "
+            f"the fixmap on kernel {m.kernel}; allowed: auto (falls back to kernel), kernel, "
+            "user")
 
 
 def _split_space(scn: Any, window: bool, pool: bool) -> tuple[float, float, float, float]:
     m, u = scn.machine, scn.ukspace
     given = 0.0 if u.region_size == "auto" else float(u.region_size)
     return _space(m.kernel, m.arch == "i386-pae", m.split, given, u.pool_entries,
-                  u.carve_from, window, pool)
+                  u.carve_from, window, pool, _nr_cpus(m))
+
+
+def _nr_cpus(m: Any) -> int:
+    """NR_CPUS as layout.nr_cpus has it for this machine."""
+    if m.kernel not in machine_constant("nr_cpus_2_6", "eras"):
+        return int(kernel_era(m.kernel).nr_cpus)
+    small = int(machine_constant("nr_cpus_2_6", "small"))
+    return int(machine_constant("nr_cpus_2_6", "big")) if m.cpus > small else small
 
 
 def _user_space(scn: Any, s: Any) -> tuple[float, str]:
@@ -87,6 +125,8 @@ def _region_problems(scn: Any) -> list[str]:
         if s.space != "split":
             continue          # 4G/4G and the 64-bit floor have no u-k-space region
         region, need, maxmem, task_size = _split_space(scn, s.window, s.pool)
+        if hole_problem(scn, name):
+            problems.append(hole_problem(scn, name))
         if s.has_region and need > region:
             problems.append(
                 f"ukspace.region_size = {format_size(region)}: strategy {name} needs "
@@ -156,6 +196,25 @@ def _machine_problems(scn: Any) -> list[str]:
     return problems
 
 
+def _page_problems(scn: Any) -> list[str]:
+    """A large-page segment in an era without bigpages or hugetlbfs, or larger than RAM
+    (large pages are pinned: hugetlbfs pages are never swapped)."""
+    m, w = scn.machine, scn.workload
+    if w.shared_segment_page != "large":
+        return []
+    if not large_pages_available(m.kernel):
+        have = [e for e in ERAS if large_pages_available(e)]
+        return [f"workload.shared_segment_page = 'large': kernel {m.kernel} cannot map a "
+                f"shared segment in large pages ({large_page_source(m.kernel)}); allowed: "
+                f"4KiB, or large with machine.kernel {', '.join(have)}"]
+    if w.shared_segment > m.ram:
+        return [f"workload.shared_segment = {format_size(w.shared_segment)} with "
+                "shared_segment_page 'large': large pages are pinned and must fit "
+                f"machine.ram {format_size(m.ram)}; shrink it or use 4KiB pages"]
+    return []
+
+
 def feasibility_problems(scn: Any) -> list[str]:
     """One message per impossible combination of the (schema-valid) scenario ``scn``."""
-    return _region_problems(scn) + _mapping_problems(scn) + _machine_problems(scn)
+    return (_region_problems(scn) + _mapping_problems(scn) + _machine_problems(scn)
+            + _page_problems(scn))

@@ -69,3 +69,20 @@ def maxmem(page_offset, vmalloc_reserve, vmalloc_end, from_vmalloc_end):
     PAGE_OFFSET - __VMALLOC_RESERVE`` (pgtable_32_areas.h, modern)."""
     return np.where(from_vmalloc_end, vmalloc_end - page_offset - vmalloc_reserve,
                     FOUR_GIB - page_offset - vmalloc_reserve)
+
+
+def hole(pae, pkmap_base, slots, boot_start):
+    """The pmd-aligned part of the unused hole between the pkmap page table's end
+    (PKMAP_BASE + LAST_PKMAP pages) and FIXADDR_BOOT_START: (start, end). 29.3 MiB in
+    2.4.18 PAE (0xfe200000-0xfff55000), 28 MiB of it whole 2 MiB pmds; none in 2.6,
+    whose PKMAP_BASE sits just below the fixmap."""
+    pmd = pte_span(pae) * 1.0
+    start = np.ceil((pkmap_base + slots * PAGE) / pmd) * pmd
+    end = np.floor(boot_start / pmd) * pmd
+    return start, np.maximum(end, start)
+
+
+def fits_hole(region, pae, pkmap_base, slots, boot_start):
+    """Does a region of ``region`` bytes fit whole pmds of the pkmap-fixmap hole?"""
+    start, end = hole(pae, pkmap_base, slots, boot_start)
+    return (region > 0) & (end - start >= region)

@@ -18,6 +18,7 @@ from ..errors import ScenarioError
 from .costs import COST_FIELDS, cost_table, cpu_models
 from .geometry import SPLITS
 from .kernel import ERAS, READ_KMAPS, kernel_era
+from .machine import phys_hole
 from .scenario import SWEEP_ALIASES, Scenario
 
 AUTO = -1.0
@@ -67,7 +68,7 @@ def _numeric(scn: Scenario) -> dict[str, float]:
     return {
         "pae": float(m.arch == "i386-pae"),
         "ram": float(m.ram),
-        "phys_hole": float(m.phys_hole),
+        "phys_hole": phys_hole(m),
         "cpus": float(m.cpus),
         "page_offset": float(SPLITS[m.split]),
         "era_index": float(ERAS.index(m.kernel)),
@@ -75,6 +76,8 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "tasks": float(w.tasks),
         "threads": float(w.threads_per_task),
         "shared": float(w.shared_segment),
+        "shared_large": float(w.shared_segment_page == "large"),
+        "private_resident": float(w.private_resident),
         "private": float(w.private),
         "text": float(w.text),
         "stack": float(w.stack),
@@ -95,6 +98,7 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "fault_sleep_s": float(w.fault_sleep_ms) / 1000.0,
         "pool": float(u.pool_entries),
         "carve_user": float(u.carve_from == "user"),
+        "carve_hole": float({"auto": 1, "hole": 2}.get(u.carve_from, 0)),
         "region_size": 0.0 if u.region_size == "auto" else float(u.region_size),
         "piggyback": float(u.piggyback),
         # a cost override replaces the figure for every CPU model (NaN: the table's own)

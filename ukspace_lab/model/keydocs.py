@@ -22,12 +22,22 @@ MEANINGS: dict[str, str] = {
     "machine.kernel": "kernel era whose constants apply (`data/kernels.yaml`): 2.4.18, 2.5 "
                       "(2.5.7), 2.6 (2.6.11), modern (the 6.1 686-pae kernel)",
     "machine.cpu_model": "the cycle-cost table (`data/costs.yaml`) charged for each event",
-    "machine.phys_hole": "physical address hole below 4 GiB (PCI); mem_map covers it too",
+    "machine.phys_hole": "physical address hole below 4 GiB (PCI); mem_map covers it too; "
+                         "auto: 512 MiB remapped above 4 GiB on a PAE box with more than "
+                         "4 GiB (estimate, data/machine.yaml), else 0",
     "workload.tasks": "processes, each its own mm; with threads, at most PID_MAX in all",
     "workload.threads_per_task": "threads sharing each mm",
     "workload.shared_segment": "shared memory every task maps (an SGA), paid in PTE pages by "
                                "each; it must fit each strategy's TASK_SIZE; larger than RAM "
                                "means partly swapped out (PTEs counted in full, no swap traffic)",
+    "workload.shared_segment_page": "page size of the shared segment under every strategy: "
+                                    "4KiB, or large (2 MiB under PAE, 4 MiB without: pmd "
+                                    "entries only, no PTE pages, pinned; bigpages on 2.4 "
+                                    "(RHEL AS 2.1, a vendor kernel), hugetlbfs from 2.5.36)",
+    "workload.private_resident": "share of each task's private memory (and stack) resident "
+                                 "in RAM, counted against highmem, then lowmem, in "
+                                 "max_tasks; default 0.5 is an estimate (range 0.25-1: a "
+                                 "server process touches part of its private mapping)",
     "workload.private": "private memory per task (its own PTE pages)",
     "workload.text": "text (code) mapped per task",
     "workload.stack": "stack per task",
@@ -54,9 +64,11 @@ MEANINGS: dict[str, str] = {
     "workload.fault_sleep_ms": "how long such a sleep lasts, in milliseconds",
     "strategies": "the designs evaluated, each a row of `data/strategies.yaml`",
     "ukspace.pool_entries": "slots of the per-task kmap pool (4 KiB of region each)",
-    "ukspace.carve_from": "where the u-k-space region is taken from: kernel (below "
-                          "PKMAP_BASE, shrinks MAXMEM) or user (below PAGE_OFFSET, shrinks "
-                          "TASK_SIZE)",
+    "ukspace.carve_from": "where the u-k-space region is taken from: hole (the unused "
+                          "whole pmds between pkmap and the fixmap, 2.4/2.5.7: the direct "
+                          "map keeps its size), kernel (below PKMAP_BASE, shrinks MAXMEM), "
+                          "user (below PAGE_OFFSET, shrinks TASK_SIZE); auto: the hole when "
+                          "the region fits it, else kernel",
     "ukspace.region_size": "size of the region; auto: the pagetable window plus the pool, "
                            "rounded up to a pmd",
     "ukspace.piggyback": "reset a single-threaded task's pool for free when a CR3 reload "

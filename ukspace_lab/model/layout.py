@@ -3,9 +3,12 @@
 For the 3G/1G-style splits the map is the one of include/asm-i386/{page,
 pgtable,highmem,fixmap}.h: the direct map from PAGE_OFFSET, an 8 MiB guard,
 vmalloc up to PKMAP_BASE - 2 pages, the pkmap page table, the fixmap under
-FIXADDR_TOP. A u-k-space region carved from the kernel sits just below
-PKMAP_BASE and shrinks MAXMEM (so the direct map, so lowmem) by its size;
-carved from user space it sits just below PAGE_OFFSET and shrinks TASK_SIZE.
+FIXADDR_TOP. A u-k-space region in the hole (2.4/2.5.7: whole pmds between
+the pkmap page table and the fixmap) costs no address space anyone uses;
+carved from the kernel it sits just below PKMAP_BASE and shrinks MAXMEM (so
+the direct map, so lowmem) by its size; carved from user space it sits just
+below PAGE_OFFSET and shrinks TASK_SIZE. ``carve_from: auto`` takes the hole
+when the region fits it, else the kernel.
 All functions are vectorised over :class:`~ukspace_lab.inputs.Points`.
 """
 
@@ -19,6 +22,8 @@ import numpy as np
 from ..units import format_size
 from . import geometry as geo
 from .inputs import Points, points_from_scenario
+from .kernel import ERAS
+from .machine import machine_constant
 from .pagetables import PAGE
 from .strategies import Strategy, design_constant, strategy
 
@@ -33,10 +38,21 @@ def last_pkmap(p: Points) -> np.ndarray:
     return geo.last_pkmap(p["pae"] > 0, p.era("last_pkmap_nonpae"), p.era("last_pkmap_pae"))
 
 
+def nr_cpus(p: Points) -> np.ndarray:
+    """NR_CPUS per point: the era's, but on 2.6 the Kconfig default of the subarch the box
+    needs, 8, or 32 for more than 8 CPUs (NUMAQ/SUMMIT/BIGSMP/ES7000; data/machine.yaml)."""
+    eras = machine_constant("nr_cpus_2_6", "eras")
+    by_cpus = np.where(p["cpus"] > machine_constant("nr_cpus_2_6", "small"),
+                       machine_constant("nr_cpus_2_6", "big"),
+                       machine_constant("nr_cpus_2_6", "small"))
+    in_era = np.array([e in eras for e in ERAS])[p["era_index"].astype(int)]
+    return np.where(in_era, by_cpus, p.era("nr_cpus"))
+
+
 def fixmap(p: Points) -> tuple[np.ndarray, np.ndarray]:
     """(FIXADDR_START, FIXADDR_BOOT_START) per point (:func:`geometry.fixmap_start`)."""
     return geo.fixmap_start(p.era("fixaddr_top"), p.era("fixmap_permanent_pages"),
-                          p.era("km_type_nr"), p.era("nr_cpus"), p.era("fixmap_boot_pages"))
+                          p.era("km_type_nr"), nr_cpus(p), p.era("fixmap_boot_pages"))
 
 
 def pkmap_base(p: Points) -> np.ndarray:
@@ -63,6 +79,12 @@ def region_need(p: Points, s: Strategy) -> np.ndarray:
     return geo.region_need(p["page_offset"], p["pae"] > 0, p["pool"], s.window, s.pool)
 
 
+def hole_era(p: Points) -> np.ndarray:
+    """Does the era leave the pkmap-fixmap pmds unused (ukspace.hole_eras)?"""
+    eras = design_constant("ukspace", "hole_eras")
+    return np.array([e in eras for e in ERAS])[p["era_index"].astype(int)]
+
+
 @dataclass(frozen=True)
 class Space:
     """Address-space figures of one strategy, per point (bytes, addresses)."""
@@ -79,6 +101,7 @@ class Space:
     vmalloc_end: np.ndarray
     pkmap_base: np.ndarray
     fixmap_start: np.ndarray
+    region_in_hole: np.ndarray | None = None   # the region sits in the pkmap-fixmap hole
 
 
 def address_space(p: Points, s: Strategy) -> Space:
@@ -96,7 +119,8 @@ def _address_space(p: Points, s: Strategy) -> Space:
         big = np.full(len(p), float(design_constant("flat64", "user_vaddr")))
         kv = np.full(len(p), float(design_constant("flat64", "kernel_vaddr")))
         zero = np.zeros(len(p))
-        return Space(big, big, kv, ram, ram, zero, zero, zero, zero, zero, zero, zero)
+        return Space(big, big, kv, ram, ram, zero, zero, zero, zero, zero, zero, zero,
+                     zero > 0)
     if s.space == "4g4g":
         po = np.full(len(p), float(design_constant("4g4g", "kernel_page_offset")))
         user_top = np.full(len(p), float(design_constant("4g4g", "user_top")))
@@ -105,22 +129,41 @@ def _address_space(p: Points, s: Strategy) -> Space:
         vstart = po + lowmem + p.era("vmalloc_offset")
         zero = np.zeros(len(p))
         return Space(user_top, user_top, FOUR_GIB - po, maxmem, lowmem, ram - lowmem,
-                     zero, zero, vstart, vmalloc_end, pk, fix_start)
+                     zero, zero, vstart, vmalloc_end, pk, fix_start, zero > 0)
     po = p["page_offset"]
     maxmem = geo.maxmem(po, p.era("vmalloc_reserve"), vmalloc_end,
                       p.era("maxmem_from_vmalloc_end") > 0)
     carve_kernel = (p["carve_user"] == 0) & (region > 0)
-    maxmem = np.where(carve_kernel, maxmem - region, maxmem)
+    _, boot = fixmap(p)
+    slots = last_pkmap(p)
+    hole_start, _ = geo.hole(p["pae"] > 0, pk, slots, boot)
+    in_hole = (carve_kernel & (p["carve_hole"] > 0) & hole_era(p)
+               & geo.fits_hole(region, p["pae"] > 0, pk, slots, boot))
+    below_pk = carve_kernel & ~in_hole
+    maxmem = np.where(below_pk, maxmem - region, maxmem)
     task_size = np.where(carve_kernel, po, po - region)
-    region_start = np.where(region > 0, np.where(carve_kernel, pk - region, po - region), 0.0)
+    region_start = np.where(region > 0, np.where(
+        in_hole, hole_start, np.where(carve_kernel, pk - region, po - region)), 0.0)
     lowmem = np.clip(np.minimum(ram, maxmem), 0, None)
     high_memory = po + lowmem
     off = p.era("vmalloc_offset")
     vstart = np.where(p.era("vmalloc_start_aligned") > 0,
                       np.floor((high_memory + 2 * off - 1) / off) * off, high_memory + off)
-    vend = np.where(carve_kernel, region_start - 2 * PAGE, vmalloc_end)
+    vend = np.where(below_pk, region_start - 2 * PAGE, vmalloc_end)
     return Space(task_size, task_size, FOUR_GIB - po, maxmem, lowmem, ram - lowmem, region,
-                 region_start, vstart, vend, pk, fix_start)
+                 region_start, vstart, vend, pk, fix_start, in_hole)
+
+
+def placement(scn: Scenario, name: str = "ukspace") -> str:
+    """Where strategy ``name``'s region sits: hole, kernel (below PKMAP_BASE), user, or
+    none; ``carve_from: auto`` resolved."""
+    s = strategy(name)
+    if not s.has_region or s.space != "split":
+        return "none"
+    if scn.ukspace.carve_from == "user":
+        return "user"
+    sp = address_space(points_from_scenario(scn), s)
+    return "hole" if bool(sp.region_in_hole[0]) else "kernel"
 
 
 @dataclass(frozen=True)
@@ -143,7 +186,9 @@ def areas(scn: Scenario, name: str) -> list[Area]:
     s = strategy(name)
     p = points_from_scenario(scn)
     sp = address_space(p, s)
-    g = {k: int(getattr(sp, k)[0]) for k in Space.__dataclass_fields__}
+    g = {k: int(getattr(sp, k)[0]) for k in Space.__dataclass_fields__
+         if getattr(sp, k) is not None}
+    hole_region = bool(g.get("region_in_hole", 0)) and s.space == "split"
     top = int(p.era("fixaddr_top")[0])
     lp = int(last_pkmap(p)[0])
     if s.space == "flat64":
@@ -166,7 +211,7 @@ def areas(scn: Scenario, name: str) -> list[Area]:
                         "ZONE_DMA + ZONE_NORMAL"))
     out.append(Area("guard", out[-1].end, g["vmalloc_start"], "VMALLOC_OFFSET hole"))
     out.append(Area("vmalloc", g["vmalloc_start"], g["vmalloc_end"], ""))
-    if g["region"] and scn.ukspace.carve_from == "kernel" and s.space == "split":
+    if g["region"] and placement(scn, name) == "kernel" and s.space == "split":
         out.append(Area("guard", g["vmalloc_end"], g["region_start"], "2 pages"))
         out.append(Area("u-k-space (from kernel)", g["region_start"], g["pkmap_base"],
                         "per task: pagetable window and/or kmap pool"))
@@ -174,7 +219,14 @@ def areas(scn: Scenario, name: str) -> list[Area]:
         out.append(Area("guard", g["vmalloc_end"], g["pkmap_base"], "2 pages"))
     out.append(Area("pkmap", g["pkmap_base"], g["pkmap_base"] + lp * PAGE,
                     f"LAST_PKMAP = {lp} persistent kmap slots"))
-    out.append(Area("unused", g["pkmap_base"] + lp * PAGE, g["fixmap_start"], ""))
+    if hole_region:
+        out.append(Area("unused", g["pkmap_base"] + lp * PAGE, g["region_start"], ""))
+        out.append(Area("u-k-space (in the hole)", g["region_start"],
+                        g["region_start"] + g["region"],
+                        "per task, in whole pmds between pkmap and the fixmap"))
+        out.append(Area("unused", g["region_start"] + g["region"], g["fixmap_start"], ""))
+    else:
+        out.append(Area("unused", g["pkmap_base"] + lp * PAGE, g["fixmap_start"], ""))
     out.append(Area("fixmap", g["fixmap_start"], top,
                     "kmap_atomic slots, APIC, IO-APIC"))
     return [a for a in out if a.size > 0]

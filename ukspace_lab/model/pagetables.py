@@ -29,10 +29,14 @@ def pte_pages(size: np.ndarray | int, pae: np.ndarray | bool) -> np.ndarray:
     return -(-np.asarray(size, dtype=np.int64) // span)
 
 
-def task_pte_pages(text, private, stack, shared, pae) -> np.ndarray:
-    """PTE pages of one mm: text+data, private anonymous memory, stack, shared segment."""
-    return (pte_pages(text, pae) + pte_pages(private, pae)
-            + pte_pages(stack, pae) + pte_pages(shared, pae))
+def task_pte_pages(text, private, stack, shared, pae, shared_large=0.0) -> np.ndarray:
+    """PTE pages of one mm: text+data, private anonymous memory, stack, shared segment.
+
+    A segment in large pages (``shared_large`` 1) is mapped by pmd entries of the
+    pmd pages every mm already has (hugetlb_prefault() sets pmds, allocates no PTE
+    page), so it costs none."""
+    return (pte_pages(text, pae) + pte_pages(private, pae) + pte_pages(stack, pae)
+            + np.where(np.asarray(shared_large) > 0, 0, pte_pages(shared, pae)))
 
 
 def upper_pagetable_bytes(pae, pmd_pages, pgd_bytes_pae) -> np.ndarray:

@@ -53,6 +53,7 @@ class StrategyResult:
     task_limit: str                     # what binds max_tasks
     per_task_lowmem_bytes: float        # one mm with its threads
     engine_values: Mapping[str, Any] = field(default_factory=dict)  # simulator: events, ...
+    resident_per_task_bytes: float = 0.0  # lowmem + resident highmem of one mm (RAM limit)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -131,7 +132,8 @@ def strategy_result(scn: Scenario, row: Mapping[str, Any],
     return StrategyResult(name, strategy(name), MappingProxyType(values),
                           tuple(areas(scn, name)), lowmem,
                           str(b.task_limit[0]), float(b.per_task_lowmem[0]),
-                          MappingProxyType(dict(engine_values or {})))
+                          MappingProxyType(dict(engine_values or {})),
+                          float(b.per_task_lowmem[0] + b.highmem_per_task[0]))
 
 
 def evaluation(scn: Scenario, frame: pd.DataFrame | None = None, *, engine: str = "closed",

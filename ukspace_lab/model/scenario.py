@@ -59,7 +59,7 @@ class MachineConfig(_Strict):
     split: Literal["3G/1G", "2G/2G", "1G/3G"] = "3G/1G"
     kernel: Literal["2.4.18", "2.5", "2.6", "modern"] = "2.4.18"
     cpu_model: str = "pentium3-xeon"
-    phys_hole: Size = 0
+    phys_hole: Size | Auto = "auto"
 
     @field_validator("cpu_model")
     @classmethod
@@ -89,10 +89,12 @@ class WorkloadConfig(_Strict):
     tasks: Count = Field(400, ge=1)
     threads_per_task: Count = Field(1, ge=1, le=4096)
     shared_segment: Size = 2 * GiB
+    shared_segment_page: Literal["4KiB", "large"] = "4KiB"
     private: Size = 32 * MiB
     text: Size = 4 * MiB
     stack: Size = 128 * 1024
     vmas: Count = Field(24, ge=1, le=65536)
+    private_resident: Fraction = Field(0.5, ge=0, le=1)
     reads_per_s: Rate = Field(2000.0, ge=0)
     writes_per_s: Rate = Field(0.0, ge=0)
     read_size: Size = 64 * 1024
@@ -119,7 +121,7 @@ class UkspaceConfig(_Strict):
     """The seed's per-task region: pool size, where it is carved from."""
 
     pool_entries: Count = Field(64, ge=1, le=65536)
-    carve_from: Literal["kernel", "user"] = "kernel"
+    carve_from: Literal["auto", "hole", "kernel", "user"] = "auto"
     region_size: Size | Auto = "auto"
     piggyback: bool = True
 

@@ -38,6 +38,9 @@ class Strategy:
     space: Space
     summary: str
     source: str = ""
+    share_pt: bool = False          # shpte: PTE pages of a shared mapping shared between mms
+    shipped: tuple[str, ...] = ()   # kernel eras with a kernel (vanilla or vendor) of it
+    shipped_note: str = ""          # which kernel that was
 
     @property
     def has_region(self) -> bool:
@@ -55,18 +58,21 @@ _CHOICES = {"pte_home": Home, "own_pt": Access, "other_pt": Access, "fork_child"
             "data": DataPath, "space": Space}
 
 
+_OPTIONAL = ("source", "shipped", "shipped_note", "share_pt")
+
+
 def _row(raw: dict[str, Any]) -> Strategy:
     """One row of the table, checked: a wrong field is a data error naming the row."""
     names = [f.name for f in fields(Strategy)]
     unknown = sorted(set(raw) - set(names))
-    missing = [n for n in names if n not in raw and n != "source"]
+    missing = [n for n in names if n not in raw and n not in _OPTIONAL]
     bad = [f"{k} = {raw[k]!r} (allowed: {', '.join(get_args(t))})"
            for k, t in _CHOICES.items() if k in raw and raw[k] not in get_args(t)]
     if unknown or missing or bad:
         raise ValueError(f"data/strategies.yaml, row {raw.get('name', '?')!r}: "
                          + "; ".join([*(f"unknown field {u}" for u in unknown),
                                       *(f"missing field {m}" for m in missing), *bad]))
-    return Strategy(**raw)
+    return Strategy(**{**raw, "shipped": tuple(raw.get("shipped", ()))})
 
 
 @cache

@@ -25,7 +25,9 @@ import numpy as np
 import yaml
 
 from ..resources import data_file
+from .costs import cpu_models
 from .inputs import Points
+from .largepages import large_tlb_entries_by_index, refills_per_flush_large
 
 
 @cache
@@ -99,7 +101,15 @@ def any_other_cpu_in_mm(p: Points) -> np.ndarray:
 
 def refills_per_flush(p: Points) -> np.ndarray:
     """TLB refills one CPU takes after a full flush (live fraction of its TLB)."""
-    return p.cost("tlb_entries") * p.cost("tlb_live_fraction")
+    return large_page_refills(p, p.cost("tlb_entries") * p.cost("tlb_live_fraction"))
+
+
+def large_page_refills(p: Points, L: np.ndarray) -> np.ndarray:
+    """``L`` with the SGA's share moved to the large-page TLB when the segment is
+    in large pages (:func:`~ukspace_lab.model.largepages.refills_per_flush_large`)."""
+    entries = large_tlb_entries_by_index(cpu_models())[p["cpu_index"].astype(int)]
+    return refills_per_flush_large(L, p.cost("tlb_live_fraction"), p["shared"],
+                                   p["shared_large"], p["pae"], entries)
 
 
 def global_flush_cycles(p: Points) -> np.ndarray:

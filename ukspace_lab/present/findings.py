@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.pagetables import PAGE, pte_pages
+from ..model.pagetables import pte_pages
 from ..model.strategies import strategy_names
 from ..study.rows import CPU_NOISE_PCT, TIE_RATIO, Comparison, Row, ratio
 from ..study.verdict import Verdict
@@ -52,9 +52,11 @@ class Findings:
 
     def _limit_phrase(self, r: Row) -> str:
         """Which limit binds a strategy's task count, in words (no parentheses)."""
-        if r.task_limit == "highmem":
-            pte = fmt.size(r.pte_pages_per_task * PAGE)
-            return f"highmem, filled by {pte} of PTE pages per task"
+        if r.task_limit == "RAM":
+            res = self.v.evaluation.results.get(r.strategy)
+            per = (f" at {fmt.size(res.resident_per_task_bytes)} resident per task"
+                   if res is not None and res.resident_per_task_bytes else "")
+            return f"RAM, highmem full and its overflow filling lowmem,{per}".rstrip(",")
         if r.task_limit == "PID_MAX":
             pid = self.v.evaluation.era.pid_max
             return f"PID_MAX, {fmt.count(pid)} PIDs at {self.w.threads_per_task} per task"
@@ -88,11 +90,6 @@ class Findings:
                     f"out at {fmt.count(b.max_tasks)} tasks. {p.strategy} keeps PTE pages "
                     f"in highmem and fits {fmt.count(p.max_tasks)}"
                     f"{factor}; its limit is {self._limit_phrase(p)}.")
-            if p.task_limit == "highmem":
-                left = ("the shared segment, private memory and page cache"
-                        if self.w.shared_segment else "private memory and page cache")
-                text += (" At that count PTE pages alone would fill highmem, leaving "
-                         f"nothing for {left}, so the practical ceiling is lower.")
             return Finding("capacity", d.outcome, text)
         if d.case == "baseline_fits":
             text = (f"On {p.strategy} the {fmt.count(T)} tasks do not fit: its limit is "
@@ -119,9 +116,6 @@ class Findings:
         if c.better == "baseline" and p.task_limit == "lowmem" and extra > 0:
             text += (f" The difference is the {fmt.size(extra)} of lowmem each task pays "
                      "for the pages that map its region.")
-        elif c.better == "baseline" and p.task_limit == "highmem":
-            text += (f" Highmem is small here ({fmt.size(self.m.ram - p.lowmem_bytes)}), "
-                     "so moving PTE pages into it lowers the ceiling.")
         if d.case == "headroom":
             headroom = min(p.max_tasks, b.max_tasks) / T
             text += (f" Either ceiling is {times(headroom)} the tasks modelled, so it does "
@@ -254,4 +248,4 @@ def summary(v: Verdict, findings: tuple[Finding, ...]) -> str:
         topics = [MAJOR_TOPICS[t] for t in MAJOR_TOPICS if by.get(t) == result]
         if topics:
             parts.append(f"{verb} {_join(topics)}")
-    return f"Against {v.baseline}, {v.proposal} {'; '.join(parts)}."
+    return f"Against {v.baseline_design or v.baseline}, {v.proposal} {'; '.join(parts)}."

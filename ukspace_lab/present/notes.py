@@ -19,15 +19,20 @@ THREAD_WORDS = {"ipis_per_s": "sends more IPIs than",
 
 def space(f: Findings) -> Finding | None:
     """What the region costs: kernel or user virtual space, and lowmem per task."""
-    p, u = f.p, f.scn.ukspace
+    p = f.p
     if p.region_bytes <= 0:
         return None
     v = f.v
     plain_low, plain_user = v.plain_lowmem_bytes, v.plain_task_size_bytes
     extra = v.region_lowmem_per_task_bytes
     pmd = (", its own copy of the kernel pmd included"
-           if f.m.arch == "i386-pae" and u.carve_from == "kernel" else "")
-    if u.carve_from == "kernel":
+           if f.m.arch == "i386-pae" and v.placement in ("kernel", "hole") else "")
+    if v.placement == "hole":
+        text = (f"The region takes {fmt.size(p.region_bytes)} of the unused kernel virtual "
+                "space between the pkmap page table and the fixmap, so the direct map keeps "
+                f"its {fmt.size(plain_low)} and vmalloc its size; each task pays "
+                f"{fmt.size(extra)} of lowmem for the pages that map its region{pmd}.")
+    elif v.placement == "kernel":
         if p.lowmem_bytes < plain_low:
             moved = (f"so the direct map, and lowmem, shrink from "
                      f"{fmt.size(plain_low)} to {fmt.size(p.lowmem_bytes)}")

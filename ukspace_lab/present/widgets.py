@@ -221,7 +221,7 @@ KNOBS: dict[str, dict[str, list[Any]]] = {
     "address": {"machine.arch": ["i386", "i386-pae"],
                 "machine.split": ["3G/1G", "2G/2G", "1G/3G"],
                 "machine.ram": [_GIB // 2, _GIB, 2 * _GIB, 4 * _GIB, 16 * _GIB, 64 * _GIB],
-                "ukspace.carve_from": ["kernel", "user"]},
+                "ukspace.carve_from": ["auto", "hole", "kernel", "user"]},
     "task": {"workload.shared_segment": [0, _GIB // 4, _GIB, 2 * _GIB],
              "machine.kernel": _ERAS, "workload.threads_per_task": [1, 2, 8, 64]},
     "highmem": {"machine.kernel": _ERAS, "machine.cpus": [1, 2, 4, 8, 16, 32],

@@ -12,7 +12,6 @@ and the same bytes for the same scenario and model version (closed form only).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,11 +20,12 @@ from ..study.rows import CPU_NOISE_PCT, Row
 from ..study.verdict import Verdict, verdict
 from . import fmt
 from .findings import summary
-from .fmt import WIDTH, wrap
+from .fmt import wrap
+from .headline import baseline_paragraph, question, subject
 from .mailmap import address_map
 from .notes import findings, flips_text
 from .reproduce import reproduce
-from .words import pct, per_s, times
+from .words import pct, per_s
 
 READ_PATH = {"kmap": "kmap() per page, as 2.4's file_read_actor does",
              "atomic": "kmap_atomic() with a kmap() fallback, as 2.6's file_read_actor does",
@@ -65,40 +65,6 @@ def table(rows: Iterable[Row], columns: tuple) -> str:
 
 # --- prose --------------------------------------------------------------------
 
-def subject(v: Verdict, found: tuple) -> str:
-    """``Subject: [RFC][NUMBERS] ...``: the comparison and its largest effects."""
-    m = v.scenario.machine
-    claims = []      # (long, short) wording of each decided effect
-    for topic, metric in (("capacity", "max_tasks"), ("cpu", "cpu_overhead_pct"),
-                          ("ipis", "ipis_per_s")):
-        f = next((f for f in found if f.topic == topic), None)
-        if f is None or f.outcome not in ("win", "loss"):
-            continue
-        factor = v.comparisons[metric].factor
-        if math.isinf(factor):
-            continue
-        k = times(factor)
-        claims.append({("capacity", "win"): (f"{k} the tasks", f"{k} tasks"),
-                       ("capacity", "loss"): (f"{k} fewer tasks", f"{k} fewer tasks"),
-                       ("cpu", "win"): (f"{k} less CPU", f"{k} less CPU"),
-                       ("cpu", "loss"): (f"{k} the CPU", f"{k} CPU"),
-                       ("ipis", "win"): (f"{k} fewer IPIs", f"{k} fewer IPIs"),
-                       ("ipis", "loss"): (f"{k} the IPIs", f"{k} IPIs")}[(topic, f.outcome)])
-    ram = fmt.size(m.ram).replace(" ", "")
-    forms = (f"u-k-space vs {v.baseline}, {m.cpus}-way {ram} {m.kernel}",
-             f"u-k-space vs {v.baseline}, {m.cpus}-way {m.kernel}",
-             f"u-k-space vs {v.baseline}")
-    prefix = "Subject: [RFC][NUMBERS] "
-    options = [[c[i] for c in claims[:n]] for n in range(len(claims), 0, -1)
-               for i in (0, 1)] or [["no clear difference"]]
-    for chosen in options:
-        for form in forms:
-            text = f"{prefix}{form}: {', '.join(chosen)}"
-            if len(text) <= WIDTH:
-                return text
-    return f"{prefix}{forms[-1]}"
-
-
 def opening(v: Verdict) -> list[str]:
     """What was modelled, on what machine, kernel and workload."""
     scn = v.scenario
@@ -112,7 +78,8 @@ def opening(v: Verdict) -> list[str]:
     shared = (f", all mapping one {fmt.size(w.shared_segment)} shared segment"
               if w.shared_segment else "")
     forks = f", {fmt.rate(w.forks_per_s)} forks/s" if w.forks_per_s else ""
-    region = "kernel" if u.carve_from == "kernel" else "user"
+    region = {"hole": "the unused hole between pkmap and the fixmap", "kernel": "kernel space",
+             "user": "user space"}.get(v.placement, "kernel space")
     return [
         wrap("Here are numbers for the per-task kernel space (\"u-k-space\") proposed "
              "on this list in March 2002: each task's pagetables mapped in a per-task "
@@ -133,7 +100,7 @@ def opening(v: Verdict) -> list[str]:
              f"switches/s{forks}; swapout scans {per_s(w.scan_pages_per_s, 'PTEs')} of "
              f"other processes' pagetables. Reads map highmem page cache with "
              f"{READ_PATH[read_kmap]}. The u-k-space region holds a "
-             f"{u.pool_entries}-entry pool and is carved from {region} space."),
+             f"{u.pool_entries}-entry pool and is carved from {region}."),
     ]
 
 
@@ -206,50 +173,25 @@ def _cycles(x: float) -> str:
     return fmt.count(x) if float(x).is_integer() else f"{x:g}"
 
 
-def question(v: Verdict, found: tuple) -> str:
-    """The closing question, aimed at what decides this scenario."""
-    scn = v.scenario
-    by = {f.topic: f.outcome for f in found}
-    p, b = v.rows[v.proposal], v.rows[v.baseline]
-    if by.get("ipis") == "loss" and scn.workload.threads_per_task > 1:
-        return ("Would it be acceptable to give the pool only to mms with a single "
-                "user and send threaded ones to the global kmap, or does someone see "
-                "a cheaper way to keep the pool's flush local when threads share it?")
-    plain_low, extra = v.plain_lowmem_bytes, v.region_lowmem_per_task_bytes
-    if by.get("capacity") == "loss" and p.task_limit == "lowmem":
-        return (f"Is {fmt.size(extra)} more lowmem per task a price people would pay for "
-                "this, or should the region come out of user space instead?")
-    if by.get("cpu") == "loss":
-        return (f"Is there a workload I have missed where the per-task pool still beats "
-                f"{b.strategy}?")
-    if v.outcome in ("wins", "mixed"):
-        if scn.ukspace.carve_from == "kernel" and p.lowmem_bytes < plain_low:
-            return (f"Is giving up {fmt.size(plain_low - p.lowmem_bytes)} of the direct "
-                    f"map ({fmt.size(plain_low)} -> {fmt.size(p.lowmem_bytes)} of "
-                    "lowmem) acceptable for this, or would people rather take the region "
-                    "out of user space?")
-        return (f"Would anyone miss {fmt.size(p.region_bytes)} of address space per "
-                "process for this?")
-    return ("On a box like this the proposal changes little; is there a machine people "
-            "care about where it would matter more?")
-
-
 def compose(v: Verdict, scenario_name: str, base: dict[str, Any] | None = None,
             strategies: list[str] | None = None, baseline: str | None = None) -> str:
     """The plain-text mail of verdict ``v``; ``scenario_name`` and ``base`` (the named
     scenario file's plain parameters, if any) make the reproduce lines."""
     scn, ev = v.scenario, v.evaluation
     found = findings(v)
-    parts = [subject(v, found), "", *_paras(opening(v))]
-    where = "kernel" if scn.ukspace.carve_from == "kernel" else "user"
+    parts = [subject(v, found), "", *_paras(opening(v)), *_paras([baseline_paragraph(v)])]
+    where = {"hole": "the unused hole between pkmap and the fixmap", "kernel": "kernel space",
+             "user": "user space"}.get(v.placement, "kernel space")
     if any(a.end > 0xFFFFFFFF for a in ev.results[v.baseline].layout):
         intro = (f"The 32-bit address space of {v.proposal} ({v.baseline} has a 64-bit "
-                 f"one), top down and not to scale; the region is carved from {where} space:")
+                 f"one), top down and not to scale; the region is carved from {where}:")
     else:
         intro = (f"The address space, {v.baseline} (before) and {v.proposal} (after), top "
-                 f"down and not to scale; the region is carved from {where} space:")
+                 f"down and not to scale; the region is carved from {where}:")
     parts += [wrap(intro), "", address_map(ev, [v.baseline, v.proposal]), ""]
-    parts += [wrap(f"Lowmem per design, at {fmt.count(v.tasks)} tasks (PT lowmem: "
+    pages = (f", the shared segment in {'large' if v.baseline_page == 'large' else '4 KiB'} "
+             "pages in every design" if scn.workload.shared_segment else "")
+    parts += [wrap(f"Lowmem per design, at {fmt.count(v.tasks)} tasks{pages} (PT lowmem: "
                    "pagetable pages that must live in lowmem; negative free means the "
                    "tasks do not fit; limit: what caps the task count):"), "",
               table(v.rows.values(), MEMORY_COLUMNS), ""]

@@ -1,8 +1,10 @@
 """The verdict of a scenario: where the u-k-space proposal wins, loses, and why.
 
 :func:`verdict` compares the proposal (``ukspace``) with a baseline, by default
-the design the scenario's kernel era shipped (``mainline`` for 2.4.18 and 2.5,
-``highpte`` for 2.6, ``kmap-local`` for modern), from one evaluated record.
+the best design that could run the scenario in its era: each design the era
+shipped, with each page size of the shared segment it had (bigpages on 2.4,
+hugetlbfs on 2.6), chosen by the rule of :mod:`~ukspace_lab.study.candidates`;
+the proposal gets its own best page size by the same rule.
 It decides each topic (the task count, global flushes, IPIs, CPU time, the
 swapout fallback) from comparisons of the results: which is larger, by what
 factor, which limit binds. It also holds what the sentences need beyond the
@@ -22,11 +24,12 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from ..model.inputs import points_from_scenario
-from ..model.layout import address_space
+from ..model.layout import address_space, placement
 from ..model.record import Evaluation, evaluation
 from ..model.scenario import Scenario
 from ..model.strategies import strategy, strategy_names
 from .breakeven import BreakEven, CostSensitivity, break_evens, cost_sensitivity
+from .candidates import RULE, Candidate, best, candidates, era_designs, page_records
 from .rows import CPU_NOISE_PCT, Comparison, Row, compare, rows_from
 
 PROPOSAL = "ukspace"
@@ -64,6 +67,13 @@ class Verdict:
     outcome: str              # wins, loses, mixed, even
     engine: str
     model_version: str
+    baseline_design: str = ""   # the baseline with its page size, e.g. mainline+bigpages
+    proposal_design: str = ""
+    baseline_page: str = "4KiB"
+    proposal_page: str = "4KiB"
+    candidates: tuple[Candidate, ...] = ()   # the era's designs the baseline was chosen from
+    rule: str = RULE
+    placement: str = "kernel"   # where the proposal's region sits: hole, kernel, user, none
 
     @property
     def scenario(self) -> Scenario:
@@ -137,15 +147,16 @@ def overall(decisions: Mapping[str, Decision]) -> str:
 # --- building the verdict ---------------------------------------------------------
 
 def default_baseline(scn: Scenario) -> str:
-    """The design the scenario's kernel era shipped."""
+    """The design the scenario's kernel era shipped as its default kernel (the old
+    fixed baseline; the verdict now takes the best design of the era, candidates.py)."""
     return ERA_BASELINE[scn.machine.kernel]
 
 
-def _check_names(proposal: str, baseline: str) -> None:
+def _check_names(proposal: str, baseline: str | None) -> None:
     known = strategy_names()
     problems = []
     for label, name in (("baseline", baseline), ("proposal", proposal)):
-        if name not in known:
+        if name is not None and name not in known:
             problems.append(f"{label} {name!r}: unknown strategy; allowed: {', '.join(known)}")
     if not problems and baseline == proposal:
         problems.append(f"baseline {baseline!r}: must differ from the proposal {proposal!r}")
@@ -166,38 +177,60 @@ def strategies_for(scn: Scenario, strategies: list[str] | None, proposal: str,
     return [s for s in known if s in wanted]
 
 
-def _record(scn: Scenario, ev: Evaluation | None, names: list[str]) -> Evaluation:
+def _records(scn: Scenario, ev: Evaluation | None, names: list[str],
+             pool: tuple[str, ...]) -> dict[str, Evaluation]:
+    """The records to choose from: one per page option of the era (closed form), or
+    the given record alone (its own page option)."""
     if ev is None:
-        return evaluation(scn.with_overrides({"strategies": names})
-                          if list(scn.strategies) != names else scn)
+        return page_records(scn, [s for s in strategy_names() if s in set(names) | set(pool)])
     missing = [n for n in names if n not in ev.strategies]
     if missing:
         raise ScenarioError([f"the record has no result for strategy {', '.join(missing)}; "
                              "include it or let the verdict evaluate"], source="verdict")
-    return ev
+    return {ev.scenario.workload.shared_segment_page: ev}
+
+
+def _pool(scn: Scenario, ev: Evaluation | None, baseline: str | None,
+          proposal: str) -> tuple[str, ...]:
+    if baseline is not None:
+        return (baseline,)
+    pool = era_designs(scn.machine.kernel, proposal)
+    if ev is not None:
+        pool = tuple(n for n in pool if n in ev.strategies) or \
+            tuple(n for n in ev.strategies if n != proposal)[:1]
+    return pool or (default_baseline(scn),)
 
 
 def verdict(scn: Scenario | Evaluation, baseline: str | None = None, *,
             proposal: str = PROPOSAL, strategies: list[str] | None = None) -> Verdict:
-    """The verdict of a scenario (evaluated here by the closed form) or of an evaluated
-    record: ``proposal`` against ``baseline`` (default: the era's shipped design)."""
+    """The verdict of a scenario (evaluated here by the closed form, at each page size
+    of the shared segment the era had) or of an evaluated record: ``proposal`` at its
+    best page size against the best design of the era (candidates.RULE), or against
+    ``baseline`` at its best page size when one is named."""
     ev = scn if isinstance(scn, Evaluation) else None
     scn = ev.scenario if ev is not None else scn
-    baseline = baseline or default_baseline(scn)
     _check_names(proposal, baseline)
-    names = strategies_for(scn, strategies if strategies is not None
-                           else (list(ev.strategies) if ev is not None else None),
-                           proposal, baseline)
-    ev = _record(scn, ev, names)
-    rows = rows_from(ev, names)
-    by = {r.strategy: r for r in rows}
+    pool = _pool(scn, ev, baseline, proposal)
+    asked = strategies if strategies is not None else \
+        (list(ev.strategies) if ev is not None else None)
+    records = _records(scn, ev, strategies_for(scn, asked, proposal, pool[0]), pool)
+    cands = candidates(records, pool)
+    b_c = best(cands)
+    p_c = best(candidates(records, [proposal]))
+    baseline = b_c.strategy
+    names = strategies_for(scn, asked, proposal, baseline)
+    ev = records[b_c.page]
+    scn = ev.scenario
+    by = {r.strategy: r for r in rows_from(ev, names)}
+    by[proposal] = p_c.row
     p, b = by[proposal], by[baseline]
     comparisons = compare(p, b)
     cmp = {c.metric: c for c in comparisons}
-    pair = [s for s in strategy_names() if s in (proposal, baseline)]
-    scn0 = scn.with_overrides({"workload.scan_pages_per_s": 0, "strategies": pair})
-    noscan = rows_from(evaluation(scn0), pair)
-    noscan_by = {r.strategy: r for r in noscan}
+    noscan_by = {}
+    for c in (p_c, b_c):
+        s0 = records[c.page].scenario.with_overrides(
+            {"workload.scan_pages_per_s": 0, "strategies": [c.strategy]})
+        noscan_by[c.strategy] = rows_from(evaluation(s0), [c.strategy])[0]
     found = [_capacity(p, b, cmp["max_tasks"], scn.workload.tasks),
              _flushes(cmp["global_tlb_flushes_per_s"]),
              Decision("ipis", _outcome(cmp["ipis_per_s"]), "ipis"),
@@ -206,11 +239,12 @@ def verdict(scn: Scenario | Evaluation, baseline: str | None = None, *,
     decisions = MappingProxyType({d.topic: d for d in found if d is not None})
     pts = points_from_scenario(scn)
     plain = address_space(pts, strategy("highpte"))   # a split layout with no region
-    extra = ev.results[proposal].lowmem["u-k-space mapping pages"].per_task_bytes
-    engine = ev.engine
+    extra = records[p_c.page].results[proposal].lowmem["u-k-space mapping pages"]
     return Verdict(ev, proposal, baseline, scn.workload.tasks, MappingProxyType(by),
                    MappingProxyType(cmp), decisions, MappingProxyType(noscan_by),
-                   float(plain.lowmem[0]), float(plain.task_size[0]), float(extra),
+                   float(plain.lowmem[0]), float(plain.task_size[0]),
+                   float(extra.per_task_bytes),
                    break_evens(scn, by, proposal, baseline),
                    cost_sensitivity(scn, proposal, baseline), overall(decisions),
-                   engine, ev.model_version)
+                   ev.engine, ev.model_version, b_c.label, p_c.label, b_c.page, p_c.page,
+                   cands, RULE, placement(scn, proposal))

@@ -8,7 +8,9 @@ import pandas as pd
 from ...model.closed import evaluate, evaluate_points
 from ...model.inputs import points_from_arrays
 from ...model.kernel import kernel_era
+from ...model.memory import budget
 from ...model.scenario import Scenario
+from ...model.strategies import strategy
 from .common import by_strategy, sweep
 
 TASK_GRID_POINTS = 48          # geometric task counts on the task sweep
@@ -42,7 +44,8 @@ def task_sweep(scn: Scenario, tasks: list[int] | None = None) -> pd.DataFrame:
 
 def task_runout(scn: Scenario) -> pd.DataFrame:
     """Per strategy: the largest task count that fits and the limit that binds it
-    (lowmem, PID_MAX, highmem for highmem PTE pages, or a mem_map that does not fit)."""
+    (lowmem, RAM when highmem and its lowmem overflow are full, PID_MAX, or a mem_map
+    that does not fit), as memory.budget names it."""
     res = evaluate(scn)
     cap = _task_cap(scn)
     rows = []
@@ -53,9 +56,8 @@ def task_runout(scn: Scenario) -> pd.DataFrame:
         elif m >= cap:
             limit = "PID_MAX"
         else:
-            nxt = evaluate_points(points_from_arrays(scn, {"tasks": np.array([m + 1])}),
-                                  [r["strategy"]])
-            limit = "lowmem" if nxt["lowmem_free_bytes"].iloc[0] < 0 else "highmem"
+            limit = str(budget(points_from_arrays(scn, {"tasks": np.array([m + 1])}),
+                               strategy(r["strategy"])).task_limit[0])
         at = evaluate_points(points_from_arrays(scn, {"tasks": np.array([max(m, 1)])}),
                              [r["strategy"]]).iloc[0]
         rows.append({"strategy": r["strategy"], "max_tasks": m, "limit": limit,
