@@ -52,6 +52,8 @@ class KernelEra:
     flush_on_wrap_always: bool
     maxmem_from_vmalloc_end: bool
     vmalloc_start_aligned: bool
+    page_address_hashed: bool
+    rmap_scan: bool
 
     def last_pkmap(self, pae: bool) -> int:
         """LAST_PKMAP: one PTE page of slots (include/asm-i386/highmem.h)."""

@@ -60,6 +60,7 @@ class MachineConfig(_Strict):
     kernel: Literal["2.4.18", "2.5", "2.6", "modern"] = "2.4.18"
     cpu_model: str = "pentium3-xeon"
     phys_hole: Size = 0
+    apic: Literal["auto", "flat", "clustered"] = "auto"
 
     @field_validator("cpu_model")
     @classmethod
@@ -106,6 +107,7 @@ class WorkloadConfig(_Strict):
     atomic_fallback_fraction: Fraction = Field(0.0, ge=0, le=1)
     copy_fault_probability: Fraction = Field(0.0, ge=0, le=1)
     fault_sleep_ms: Duration = Field(10.0, ge=0)
+    kthread_io_share: Fraction = Field(0.0, ge=0, le=1)
 
     @field_validator("read_size")
     @classmethod
