@@ -59,6 +59,15 @@ class Points:
         """A cost figure per point (data/costs.yaml, with overrides)."""
         return self.columns[f"cost.{name}"]
 
+    def at_cost_level(self, level: str) -> Points:
+        """These points with every cost figure at its ``low`` or ``high`` end (overrides
+        stay pinned): the ends of the cpu_overhead_pct interval."""
+        src = {"low": "costlow.", "high": "costhigh."}[level]
+        cols = dict(self.columns)
+        cols.update({"cost." + k[len(src):]: v for k, v in self.columns.items()
+                     if k.startswith(src)})
+        return Points(cols, self.axes, self.labels)
+
 
 def _numeric(scn: Scenario) -> dict[str, float]:
     """The scenario's inputs as numbers (codes for choices, -1 for auto)."""
@@ -216,12 +225,27 @@ def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
     for name in _ERA_FIELDS:
         cols[f"era.{name}"] = np.array([_era_number(e, name) for e in ALL_ERAS])[era_idx]
     cpu_idx = cols["cpu_index"].astype(int)
-    tables = [cost_table(m) for m in cpu_models()]
-    for name in COST_FIELDS:
-        own = np.array([float(getattr(t, name)) for t in tables])[cpu_idx]
-        override = cols[f"costov.{name}"]
-        cols[f"cost.{name}"] = np.where(np.isnan(override), own, override)
+    for level, prefix in (("value", "cost."), ("low", "costlow."), ("high", "costhigh.")):
+        tables = [cost_table(m, level=level) for m in cpu_models()]
+        for name in COST_FIELDS:
+            own = np.array([float(getattr(t, name)) for t in tables])[cpu_idx]
+            override = cols[f"costov.{name}"]        # an override pins every level
+            cols[f"{prefix}{name}"] = np.where(np.isnan(override), own, override)
+        legacy_lumped_costs(cols, prefix)
     return Points(columns=cols, axes=axes)
+
+
+def legacy_lumped_costs(cols: dict[str, np.ndarray], prefix: str = "cost.") -> None:
+    """The 0.2 lumped figures the 0.2 simulator still reads (pkmap_fast_cycles and
+    pkmap_lock_hold_cycles: both lock sections of a hit), derived from the line costs.
+    Not costs of the model and not keys: only until the simulator reads the
+    per-mechanism figures (docs/kmap-mechanics.md)."""
+    c = {k[len(prefix):]: v for k, v in cols.items() if k.startswith(prefix)}
+    remote = (cols["cpus"] - 1) / np.maximum(cols["cpus"], 1)
+    sections = (c["kmap_high_hold_cycles"] + c["kunmap_hold_cycles"]
+                + 2 * (c["lock_op_cycles"] + remote * c["kmap_lock_line_cycles"]))
+    cols[f"{prefix}pkmap_fast_cycles"] = sections
+    cols[f"{prefix}pkmap_lock_hold_cycles"] = sections
 
 
 __all__ = ["Points", "axis_key", "points_from_arrays", "points_from_scenario",

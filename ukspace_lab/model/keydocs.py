@@ -86,19 +86,38 @@ MEANINGS: dict[str, str] = {
     "ukspace.piggyback": "reset a single-threaded task's pool for free when a CR3 reload "
                          "flushes it anyway",
     "costs.clock_hz": "CPU clock in Hz; must be > 0 (every cycle count is divided by it)",
+    "costs.cache_line_bytes": "bytes of one cache line (how many pkmap PTEs and counters "
+                              "share a line)",
     "costs.tlb_entries": "TLB entries (4 KiB pages), a whole number",
     "costs.tlb_live_fraction": "share of the TLB a task refills after a full flush, 0 to 1",
     "costs.tlb_refill_cycles": "cycles of one TLB refill (a pagetable walk)",
     "costs.invlpg_cycles": "cycles of one invlpg",
     "costs.cr3_reload_cycles": "cycles of a CR3 reload, refills not included",
     "costs.global_flush_cycles": "cycles of __flush_tlb_global on one CPU",
-    "costs.ipi_send_cycles": "cycles to send a flush IPI to the other CPUs",
+    "costs.ipi_send_cycles": "cycles to send a flush IPI to one target (clustered APIC: "
+                             "one per other CPU)",
+    "costs.ipi_allbut_cycles": "cycles of one all-but-self shortcut IPI (flat APIC)",
     "costs.ipi_receive_cycles": "cycles a CPU spends taking a flush IPI",
-    "costs.ipi_wait_cycles": "cycles the sender waits for every CPU to acknowledge",
-    "costs.pkmap_fast_cycles": "cycles of kmap_high and kunmap_high of a page still mapped",
+    "costs.ipi_wait_cycles": "cycles the sender waits for the first acknowledgement",
+    "costs.ipi_wait_per_cpu_cycles": "cycles the sender's wait grows per target CPU (its "
+                                     "call_data line moves twice per target)",
+    "costs.lock_op_cycles": "cycles of one locked read-modify-write on a cache-hot line",
+    "costs.kmap_lock_line_cycles": "cycles of a cache-line transfer from another CPU (the "
+                                   "kmap_lock line, pkmap_count[], struct page lines)",
+    "costs.kmap_high_hold_cycles": "cycles of kmap_high's work under kmap_lock for a mapped "
+                                   "page, line transfers apart",
+    "costs.kunmap_hold_cycles": "cycles of kunmap_high's work under kmap_lock, line "
+                                "transfers apart",
     "costs.pkmap_new_cycles": "cycles of mapping a new page into the pkmap pool",
-    "costs.pkmap_scan_entry_cycles": "cycles per pool entry flush_all_zero_pkmaps tests",
-    "costs.pkmap_lock_hold_cycles": "cycles kmap_lock is held for a hit",
+    "costs.pkmap_scan_entry_cycles": "cycles per pool entry flush_all_zero_pkmaps tests "
+                                     "and leaves (count not 1)",
+    "costs.pkmap_wrap_entry_cycles": "cycles per count-1 entry flush_all_zero_pkmaps "
+                                     "clears (pte_clear, page->virtual), lines apart",
+    "costs.set_page_address_cycles": "cycles of set_page_address() on 2.5.41+ (hash bucket "
+                                     "lock and pool_lock), per new mapping and per cleared "
+                                     "entry",
+    "costs.page_address_lookup_cycles": "cycles of the hashed page_address() of 2.5.41+, "
+                                        "in kmap_high and kunmap_high",
     "costs.kmap_atomic_cycles": "cycles of kmap_atomic (the invlpg charged apart)",
     "costs.ukspace_map_cycles": "cycles of mapping a page into the per-task pool",
     "costs.pte_clear_cycles": "cycles of clearing one pool slot",
