@@ -84,6 +84,7 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         # version-gated constants (kernels.yaml gated) of the version machine.kernel names
         "hz": float(k.hz if m.hz == "auto" else m.hz),
         "rmap_pte_chains": float(k.rmap_pte_chains),
+        "pte_chain_block": float(k.pte_chain_block),
         "exec_copy": float(EXEC_COPIES.index(k.exec_copy)),
         "tick_idle_stop": float(k.tick_idle_stop),
         "interrupts_per_s": float(m.interrupts_per_s),
