@@ -170,3 +170,16 @@ def test_a_bad_kernel_is_refused_naming_the_key(bad):
     with pytest.raises(ScenarioError) as exc:
         load_scenario("default", {"machine.kernel": bad})
     assert "machine.kernel" in str(exc.value) and "2.6.32" in str(exc.value)
+
+
+def test_json_names_the_era_used():
+    ev = evaluation(load_scenario("default", {"machine.kernel": "2.6.32"}))
+    assert ev.to_json("default")["kernel_era"] == {"given": "2.6.32", "era": "2.6.3x",
+                                                   "version": "2.6.32"}
+
+
+def test_every_event_counts_against_the_cpu_bound():
+    """A billion syscalls per second per task on 16 x 700 MHz is refused, naming them."""
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("default", {"workload.syscalls_per_s": 1e9})
+    assert "syscalls_per_s" in str(exc.value)
