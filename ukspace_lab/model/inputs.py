@@ -17,12 +17,12 @@ import numpy as np
 from ..errors import ScenarioError
 from .costs import COST_FIELDS, cost_table, cpu_models
 from .geometry import SPLITS
-from .kernel import ERAS, READ_KMAPS, kernel_era
+from .kernel import ALL_ERAS, EXEC_COPIES, GATED, READ_KMAPS, era_index, kernel_era
 from .scenario import SWEEP_ALIASES, Scenario
 
 AUTO = -1.0
-_ERA_FIELDS = tuple(f.name for f in fields(kernel_era(ERAS[0]).__class__)
-                    if f.name not in ("name", "description"))
+_ERA_FIELDS = tuple(f.name for f in fields(kernel_era(ALL_ERAS[0]).__class__)
+                    if f.name not in ("name", "description", "version", *GATED))
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ class Points:
 def _numeric(scn: Scenario) -> dict[str, float]:
     """The scenario's inputs as numbers (codes for choices, -1 for auto)."""
     m, w, u = scn.machine, scn.workload, scn.ukspace
-    read_kmap = w.read_kmap if w.read_kmap != "auto" else kernel_era(m.kernel).read_kmap
+    k = kernel_era(m.kernel)
+    read_kmap = w.read_kmap if w.read_kmap != "auto" else k.read_kmap
     return {
         "pae": float(m.arch == "i386-pae"),
         "ram": float(m.ram),
@@ -80,7 +81,13 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "cpus": float(m.cpus),
         "apic": {"auto": AUTO, "flat": 0.0, "clustered": 1.0}[m.apic],
         "page_offset": float(SPLITS[m.split]),
-        "era_index": float(ERAS.index(m.kernel)),
+        "era_index": float(era_index(m.kernel)),
+        # version-gated constants (kernels.yaml gated) of the version machine.kernel names;
+        # read like era constants, p.era("hz")
+        **{f"era.{g}": float(EXEC_COPIES.index(getattr(k, g)) if g == "exec_copy"
+                             else getattr(k, g)) for g in GATED},
+        "hz": float(k.hz if m.hz == "auto" else m.hz),
+        "interrupts_per_s": float(m.interrupts_per_s),
         "cpu_index": float(cpu_models().index(m.cpu_model)),
         "tasks": float(w.tasks),
         "threads": float(w.threads_per_task),
@@ -98,6 +105,12 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "faults_per_s": float(w.faults_per_s),
         "ctxsw_per_s": float(w.ctxsw_per_s),
         "forks_per_s": float(w.forks_per_s),
+        "execs_per_s": float(w.execs_per_s),
+        "exits_per_s": float(w.forks_per_s if w.exits_per_s == "auto" else w.exits_per_s),
+        "exec_arg_pages": float(w.exec_arg_pages),
+        "exec_strings": float(w.exec_strings),
+        "syscalls_per_s": float(w.syscalls_per_s),
+        "cpu_bound": float(w.cpu_bound),
         "scan_pages_per_s": float(w.scan_pages_per_s),
         "read_kmap": float(READ_KMAPS.index(read_kmap)),
         "atomic_fallback": float(w.atomic_fallback_fraction),
@@ -208,11 +221,27 @@ def _era_number(era: str, name: str) -> float:
     return float(READ_KMAPS.index(value) if isinstance(value, str) else value)
 
 
+PER_TASK_RATES = ("reads_per_s", "writes_per_s", "faults_per_s", "ctxsw_per_s", "forks_per_s",
+                  "execs_per_s", "exits_per_s", "syscalls_per_s")
+
+
+def cpu_share(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """A CPU-bound task's share of the CPUs: min(1, cpus / (tasks x threads)); 1 when the
+    workload is not CPU-bound (its rates are per task of wall time)."""
+    share = np.minimum(1.0, cols["cpus"] / (cols["tasks"] * cols["threads"]))
+    return np.where(cols["cpu_bound"] > 0, share, 1.0)
+
+
 def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
-    """Gather each point's era constants and cost figures into columns."""
+    """Gather each point's era constants and cost figures into columns; a CPU-bound
+    workload's per-task rates (rates while running) become rates per second of wall
+    time, scaled by :func:`cpu_share`."""
+    share = cpu_share(cols)
+    for name in PER_TASK_RATES:
+        cols[name] = cols[name] * share
     era_idx = cols["era_index"].astype(int)
     for name in _ERA_FIELDS:
-        cols[f"era.{name}"] = np.array([_era_number(e, name) for e in ERAS])[era_idx]
+        cols[f"era.{name}"] = np.array([_era_number(e, name) for e in ALL_ERAS])[era_idx]
     cpu_idx = cols["cpu_index"].astype(int)
     for level, prefix in (("value", "cost."), ("low", "costlow."), ("high", "costhigh.")):
         tables = [cost_table(m, level=level) for m in cpu_models()]

@@ -19,8 +19,17 @@ MEANINGS: dict[str, str] = {
     "machine.cpus": "CPUs; every global TLB flush sends an IPI to each of the others",
     "machine.split": "user/kernel split: PAGE_OFFSET at 3, 2 or 1 GiB (TASK_SIZE is the user "
                      "part)",
-    "machine.kernel": "kernel era whose constants apply (`data/kernels.yaml`): 2.4.18, 2.5 "
-                      "(2.5.7), 2.6 (2.6.11), modern (the 6.1 686-pae kernel)",
+    "machine.kernel": "the kernel: a version from 2.4.0 to 6.x (`2.5.74`, `2.6.32`; a suffix "
+                      "such as `-mm3` is ignored), resolved to the era whose constants and "
+                      "mechanisms apply (`data/kernels.yaml` versions and gated), or an era "
+                      "name: 2.4.18, 2.5 (2.5.7), 2.5-late (2.5.34-2.6.6, read as 2.5.73), "
+                      "2.6 (2.6.11), 2.6.3x (2.6.30-5.10, read as 2.6.32), modern (6.1 "
+                      "686-pae)",
+    "machine.hz": "timer ticks per second per CPU, each a kernel entry; auto: the kernel's HZ "
+                  "(100 in 2.4, 1000 from 2.5.25, CONFIG_HZ 250 from 2.6.13); from 2.6.21 "
+                  "(NO_HZ) idle CPUs take none",
+    "machine.interrupts_per_s": "device interrupts per second, machine-wide (network, disk), "
+                                "each a kernel entry",
     "machine.cpu_model": "the cycle-cost table (`data/costs.yaml`) charged for each event",
     "machine.phys_hole": "physical address hole below 4 GiB (PCI); mem_map covers it too",
     "machine.apic": "how a flush IPI reaches the other CPUs: flat (one all-but-self "
@@ -46,6 +55,21 @@ MEANINGS: dict[str, str] = {
     "workload.ctxsw_per_s": "context switches into each mm per second",
     "workload.forks_per_s": "fork()s per task per second (the parent's and child's PTE pages "
                             "are walked)",
+    "workload.execs_per_s": "execve()s per task per second: copy_strings maps the argument "
+                            "pages, the old mm is torn down (its PTE pages zapped) and the "
+                            "new image faults its PTE pages in",
+    "workload.exits_per_s": "exit()s per task per second, each zapping a whole mm; auto: "
+                            "forks_per_s (a steady population: every forked process exits)",
+    "workload.exec_arg_pages": "pages of argument and environment strings per exec "
+                               "(MAX_ARG_PAGES 32 before 2.6.23); from 2.5.31 copy_strings "
+                               "kmaps each once",
+    "workload.exec_strings": "argv + envp strings per exec (plus the file name); before 2.5.31 "
+                             "copy_strings kmaps once per string (and per page it crosses)",
+    "workload.syscalls_per_s": "system calls per task per second besides read/write/fork/"
+                               "exec/exit (each a kernel entry; 4G/4G switches CR3 twice)",
+    "workload.cpu_bound": "true: every per-task rate is a rate while running, scaled by the "
+                          "task's share of the CPUs, min(1, cpus / (tasks x threads)); one "
+                          "preset then fits any machine and any -j",
     "workload.scan_pages_per_s": "PTEs of other mms that swapout scans per second, "
                                  "machine-wide",
     "workload.read_kmap": "how read()/write() map a highmem page: kmap (the global pool), "
@@ -106,6 +130,11 @@ MEANINGS: dict[str, str] = {
     "costs.pte_clear_cycles": "cycles of clearing one pool slot",
     "costs.copy_page_cycles": "cycles of copying one 4 KiB page to user space (the kmap's "
                               "hold time)",
+    "costs.kmap_atomic_to_page_cycles": "cycles of kmap_atomic_to_page(), which every "
+                                         "page_add_rmap/page_remove_rmap calls under HIGHPTE "
+                                         "(2.5.27-2.6.6)",
+    "costs.pte_chain_node_cycles": "cycles of one pte_chain node (a cache line) walked by "
+                                   "page_remove_rmap",
     "sweep.AXIS": "the default axes of `ukspace-lab sweep` and the notebooks; each value is "
                   "checked against the scenario when it is swept",
 }
