@@ -54,3 +54,18 @@ def test_the_record_carries_the_interval():
     rec = evaluation(load_scenario("default"))
     for r in rec.results.values():
         assert r["cpu_overhead_pct_low"] <= r["cpu_overhead_pct"] <= r["cpu_overhead_pct_high"]
+
+
+def test_an_engine_frame_without_an_interval_gets_the_closed_forms_around_its_point():
+    """The 0.2 simulator measures one CPU figure: the record scales it by the closed
+    form's low/point and high/point (here a made-up engine value of twice the closed
+    form's point: its ends are twice the closed form's ends)."""
+    scn = load_scenario("default")
+    closed = evaluate(scn)
+    frame = closed.drop(columns=["cpu_overhead_pct_low", "cpu_overhead_pct_high"])
+    frame["cpu_overhead_pct"] = 2 * frame["cpu_overhead_pct"]
+    rec = evaluation(scn, frame, engine="sim")
+    for _, row in closed.iterrows():
+        r = rec.results[row.strategy]
+        assert r["cpu_overhead_pct_low"] == pytest.approx(2 * row.cpu_overhead_pct_low)
+        assert r["cpu_overhead_pct_high"] == pytest.approx(2 * row.cpu_overhead_pct_high)
