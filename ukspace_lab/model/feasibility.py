@@ -36,7 +36,7 @@ from typing import Any
 from ..units import PAGE_SIZE, format_size
 from . import geometry as geo
 from .costs import COST_FIELDS, cost_table
-from .kernel import ERAS, kernel_era
+from .kernel import ALL_ERAS, kernel_era
 from .largepages import large_page_source, large_pages_available
 from .machine import machine_constant
 from .strategies import design_constant, strategy
@@ -45,21 +45,23 @@ from .strategies import design_constant, strategy
 @lru_cache(maxsize=4096)
 def _space(kernel: str, pae: bool, split: str, region_size: float, pool_entries: int,
            carve_from: str, window: bool, pool: bool,
-           nr_cpus: int | None = None) -> tuple[float, float, float, float]:
-    """(region, region need, MAXMEM, TASK_SIZE) of a split-kernel design."""
+           nr_cpus: int | None = None,
+           last_pkmap: int = 0) -> tuple[float, float, float, float]:
+    """(region, region need, MAXMEM, TASK_SIZE) of a split-kernel design (``last_pkmap``:
+    machine.last_pkmap, 0 for the era's)."""
     era = kernel_era(kernel)
     po = float(geo.SPLITS[split])
     region = float(geo.region_bytes(po, pae, era.pae_pmd_pages, float(pool_entries),
                                     window, pool, region_size)) if (window or pool) else 0.0
     need = float(geo.region_need(po, pae, float(pool_entries), window, pool))
-    slots = float(geo.last_pkmap(pae, era.last_pkmap_nonpae, era.last_pkmap_pae))
+    slots = float(last_pkmap or geo.last_pkmap(pae, era.last_pkmap_nonpae, era.last_pkmap_pae))
     _, boot = geo.fixmap_start(float(era.fixaddr_top), era.fixmap_permanent_pages,
                                era.km_type_nr, nr_cpus or era.nr_cpus, era.fixmap_boot_pages)
     pk = float(geo.pkmap_base(pae, era.pkmap_dynamic, float(era.pkmap_base), boot, slots))
     maxmem = float(geo.maxmem(po, float(era.vmalloc_reserve), pk - 2 * geo.PAGE,
                               era.maxmem_from_vmalloc_end))
-    in_hole = (carve_from in ("auto", "hole") and kernel in design_constant("ukspace",
-                                                                           "hole_eras")
+    in_hole = (carve_from in ("auto", "hole")
+               and era.name in design_constant("ukspace", "hole_eras")
                and bool(geo.fits_hole(region, pae, pk, slots, boot)))
     carve_kernel = carve_from != "user" and region > 0
     if carve_kernel and not in_hole:
@@ -81,7 +83,7 @@ def hole_problem(scn: Any, name: str) -> str:
                                era.km_type_nr, era.nr_cpus, era.fixmap_boot_pages)
     pk = float(geo.pkmap_base(pae, era.pkmap_dynamic, float(era.pkmap_base), boot, slots))
     start, end = geo.hole(pae, pk, slots, boot)
-    if m.kernel not in design_constant("ukspace", "hole_eras"):
+    if kernel_era(m.kernel).name not in design_constant("ukspace", "hole_eras"):
         start = end = 0.0
     elif geo.fits_hole(region, pae, pk, slots, boot):
         return ""
@@ -95,12 +97,13 @@ def _split_space(scn: Any, window: bool, pool: bool) -> tuple[float, float, floa
     m, u = scn.machine, scn.ukspace
     given = 0.0 if u.region_size == "auto" else float(u.region_size)
     return _space(m.kernel, m.arch == "i386-pae", m.split, given, u.pool_entries,
-                  u.carve_from, window, pool, _nr_cpus(m))
+                  u.carve_from, window, pool, _nr_cpus(m),
+                  0 if m.last_pkmap == "auto" else m.last_pkmap)
 
 
 def _nr_cpus(m: Any) -> int:
     """NR_CPUS as layout.nr_cpus has it for this machine."""
-    if m.kernel not in machine_constant("nr_cpus_2_6", "eras"):
+    if kernel_era(m.kernel).name not in machine_constant("nr_cpus_2_6", "eras"):
         return int(kernel_era(m.kernel).nr_cpus)
     small = int(machine_constant("nr_cpus_2_6", "small"))
     return int(machine_constant("nr_cpus_2_6", "big")) if m.cpus > small else small
@@ -184,13 +187,16 @@ def _machine_problems(scn: Any) -> list[str]:
                         f"{refill:.3g} cycles: refilling after one flush would take more than a "
                         f"second of the CPU (costs.clock_hz = {clock:.3g})")
     pages = math.ceil(w.read_size / PAGE_SIZE)
+    exits = w.forks_per_s if w.exits_per_s == "auto" else w.exits_per_s
     events = (w.tasks * ((w.reads_per_s + w.writes_per_s) * pages + w.faults_per_s
-                         + w.ctxsw_per_s + w.forks_per_s) + w.scan_pages_per_s)
+                         + w.ctxsw_per_s + w.forks_per_s + w.execs_per_s + exits
+                         + w.syscalls_per_s) + w.scan_pages_per_s + m.interrupts_per_s)
     cycles = m.cpus * clock
     if clock > 0 and events > cycles:
         problems.append(
             f"workload: tasks x ((reads_per_s + writes_per_s) x {pages} pages per read + "
-            "faults_per_s + ctxsw_per_s + forks_per_s) + scan_pages_per_s = "
+            "faults_per_s + ctxsw_per_s + forks_per_s + execs_per_s + exits_per_s + "
+            "syscalls_per_s) + scan_pages_per_s + machine.interrupts_per_s = "
             f"{events:.3g} events/s, more than the machine's machine.cpus x costs.clock_hz = "
             f"{cycles:.3g} cycles/s; each event costs at least one cycle")
     return problems
@@ -203,7 +209,7 @@ def _page_problems(scn: Any) -> list[str]:
     if w.shared_segment_page != "large":
         return []
     if not large_pages_available(m.kernel):
-        have = [e for e in ERAS if large_pages_available(e)]
+        have = [e for e in ALL_ERAS if large_pages_available(e)]
         return [f"workload.shared_segment_page = 'large': kernel {m.kernel} cannot map a "
                 f"shared segment in large pages ({large_page_source(m.kernel)}); allowed: "
                 f"4KiB, or large with machine.kernel {', '.join(have)}"]

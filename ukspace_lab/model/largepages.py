@@ -18,6 +18,7 @@ import numpy as np
 import yaml
 
 from ..resources import data_file
+from .kernel import kernel_era
 from .strategies import design_constant
 
 
@@ -35,12 +36,12 @@ def _eras() -> dict:
 
 def large_page_mechanism(kernel: str) -> str:
     """How era ``kernel`` maps a shared segment in large pages ('' if it cannot)."""
-    return str(_eras()[kernel]["value"])
+    return str(_eras()[kernel_era(kernel).name]["value"])
 
 
 def large_page_source(kernel: str) -> str:
     """The source behind :func:`large_page_mechanism`."""
-    return str(_eras()[kernel]["source"])
+    return str(_eras()[kernel_era(kernel).name]["source"])
 
 
 def large_pages_available(kernel: str) -> bool:

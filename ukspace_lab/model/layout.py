@@ -22,7 +22,7 @@ import numpy as np
 from ..units import format_size
 from . import geometry as geo
 from .inputs import Points, points_from_scenario
-from .kernel import ERAS
+from .kernel import ALL_ERAS
 from .machine import machine_constant
 from .pagetables import PAGE
 from .strategies import Strategy, design_constant, strategy
@@ -45,7 +45,7 @@ def nr_cpus(p: Points) -> np.ndarray:
     by_cpus = np.where(p["cpus"] > machine_constant("nr_cpus_2_6", "small"),
                        machine_constant("nr_cpus_2_6", "big"),
                        machine_constant("nr_cpus_2_6", "small"))
-    in_era = np.array([e in eras for e in ERAS])[p["era_index"].astype(int)]
+    in_era = np.array([e in eras for e in ALL_ERAS])[p["era_index"].astype(int)]
     return np.where(in_era, by_cpus, p.era("nr_cpus"))
 
 
@@ -82,7 +82,7 @@ def region_need(p: Points, s: Strategy) -> np.ndarray:
 def hole_era(p: Points) -> np.ndarray:
     """Does the era leave the pkmap-fixmap pmds unused (ukspace.hole_eras)?"""
     eras = design_constant("ukspace", "hole_eras")
-    return np.array([e in eras for e in ERAS])[p["era_index"].astype(int)]
+    return np.array([e in eras for e in ALL_ERAS])[p["era_index"].astype(int)]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import yaml
 
 from ..resources import data_file
 from .inputs import Points
-from .kernel import ERAS
+from .kernel import ALL_ERAS
 from .layout import FOUR_GIB, Space, address_space, region_bytes
 from .pagetables import PAGE, pte_span, task_pte_pages, upper_pagetable_bytes
 from .strategies import Strategy, design_constant
@@ -70,7 +70,7 @@ def lowmem_constant(era: str, name: str) -> float:
 
 
 def _per_point(p: Points, name: str) -> np.ndarray:
-    return np.array([lowmem_constant(e, name) for e in ERAS])[p["era_index"].astype(int)]
+    return np.array([lowmem_constant(e, name) for e in ALL_ERAS])[p["era_index"].astype(int)]
 
 
 def process_slabs(p: Points) -> np.ndarray:

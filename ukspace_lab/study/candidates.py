@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..model.kernel import kernel_era
 from ..model.largepages import large_page_mechanism, page_options
 from ..model.record import Evaluation, evaluation
 from ..model.scenario import Scenario
@@ -51,7 +52,7 @@ def design_label(name: str, page: str, kernel: str, shared: int) -> str:
 def era_designs(kernel: str, proposal: str) -> tuple[str, ...]:
     """The strategies that shipped in era ``kernel`` (never the proposal's family)."""
     return tuple(n for n in strategy_names()
-                 if n != proposal and kernel in strategy(n).shipped)
+                 if n != proposal and kernel_era(kernel).name in strategy(n).shipped)
 
 
 def _cpu_tie(a: float, b: float) -> bool:
