@@ -269,8 +269,12 @@ def resolve_case_path(name: str | Path) -> Path:
             if not p.is_file():
                 raise ScenarioError([f"no case file at {shown(str(p))}"], source="validate")
             return p
-        for candidate in sorted(case_dir().glob("*.yaml")):
-            if candidate.stem == str(name) or candidate.stem.split("-")[0] == str(name):
+        shipped = sorted(case_dir().glob("*.yaml"))
+        for candidate in shipped:
+            if candidate.stem == str(name):
+                return candidate
+        for candidate in shipped:
+            if _case_id(candidate) == str(name):
                 return candidate
     except (OSError, ValueError):
         raise ScenarioError([f"case {shown(str(name))}: not a usable file name"],
@@ -278,6 +282,15 @@ def resolve_case_path(name: str | Path) -> Path:
     names = [c.stem for c in sorted(case_dir().glob("*.yaml"))]
     raise ScenarioError([f"no case file or shipped case named {shown(str(name))}; shipped: "
                          f"{', '.join(names)}"], source="validate")
+
+
+def _case_id(path: Path) -> str | None:
+    """The ``id:`` of a shipped case file (None when it does not read)."""
+    try:
+        data = safeyaml.load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    return str(data.get("id")) if isinstance(data, dict) else None
 
 
 def load_case(name: str | Path) -> Case:
