@@ -18,7 +18,8 @@ from ukspace_lab.cli import main
 from ukspace_lab.errors import ScenarioError
 from ukspace_lab.model.loading import load_scenario
 from ukspace_lab.model.record import evaluation
-from ukspace_lab.study.cases import Tolerance, load_case, shipped_cases, validate_case
+from ukspace_lab.study.casefiles import load_case, shipped_cases
+from ukspace_lab.study.cases import Tolerance, validate_case
 from ukspace_lab.study.validation import run_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,3 +154,18 @@ def test_json_shape(tmp_path, capsys):
 def test_unknown_case_name(capsys):
     assert main(["validate", "C999"]) == 2
     assert "no case file" in capsys.readouterr().err
+
+
+def test_there_are_cases():
+    """The A2A cases of era-measurements.md and the shape checks are committed."""
+    ids = {load_case(p).id for p in shipped_cases()}
+    assert {"C1", "C1-cpu", "C2", "C2-flushes", "C7", "C8", "C9", "C12", "C12-nopae"} <= ids
+    assert {"C4-4", "C4-8", "C4-16", "C5-4", "C5-8"} <= ids
+    kinds = {load_case(p).id: load_case(p).kind for p in shipped_cases()}
+    assert kinds["C7"] == "A2A" and kinds["C4-16"] == "IND"
+
+
+def test_shipped_id_resolves(capsys):
+    """A shipped case is named by its id as well as its file name."""
+    assert main(["validate", "--json", "C7", "C1-cpu"]) == 0
+    assert [c["id"] for c in json.loads(capsys.readouterr().out)["cases"]] == ["C7", "C1-cpu"]

@@ -8,7 +8,8 @@ bounded loader as scenarios (:mod:`~ukspace_lab.model.safeyaml`) and every
 problem becomes one :class:`~ukspace_lab.errors.ScenarioError` naming the
 field (``measure.quantity``, ``tolerance``, ...), never a traceback.
 
-Running a case is :mod:`~ukspace_lab.study.validation`.
+Finding and reading case files is :mod:`~ukspace_lab.study.casefiles`, running
+them :mod:`~ukspace_lab.study.validation`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,21 +31,14 @@ from pydantic import (
 )
 
 from ..errors import ScenarioError, shown
-from ..model import safeyaml
 from ..model.closed import RESULT_KEYS
 from ..model.fields import Duration, Text
 from ..model.strategies import strategy_names
-from ..resources import data_file
 
 SPECIAL = ("cpu_seconds",)
 COUNT_SUFFIX = "_count"
 LONG_CHARS = 4000          # a quote or a rates_from paragraph
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")
-
-
-def case_dir() -> Path:
-    """The shipped cases: ``data/validation/``."""
-    return data_file("validation")
 
 
 def _date(v: Any) -> Any:
@@ -261,61 +253,4 @@ def validate_case(data: Any, source: str = "case") -> Case:
         raise ScenarioError(seen, source) from None
 
 
-def resolve_case_path(name: str | Path) -> Path:
-    """A case file from a path, or from the id/stem of a shipped case (``C7``)."""
-    p = Path(name)
-    try:
-        if p.suffix in (".yaml", ".yml") or p.exists():
-            if not p.is_file():
-                raise ScenarioError([f"no case file at {shown(str(p))}"], source="validate")
-            return p
-        shipped = sorted(case_dir().glob("*.yaml"))
-        for candidate in shipped:
-            if candidate.stem == str(name):
-                return candidate
-        for candidate in shipped:
-            if _case_id(candidate) == str(name):
-                return candidate
-    except (OSError, ValueError):
-        raise ScenarioError([f"case {shown(str(name))}: not a usable file name"],
-                            source="validate") from None
-    names = [c.stem for c in sorted(case_dir().glob("*.yaml"))]
-    raise ScenarioError([f"no case file or shipped case named {shown(str(name))}; shipped: "
-                         f"{', '.join(names)}"], source="validate")
-
-
-def _case_id(path: Path) -> str | None:
-    """The ``id:`` of a shipped case file (None when it does not read)."""
-    try:
-        data = safeyaml.load(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
-        return None
-    return str(data.get("id")) if isinstance(data, dict) else None
-
-
-def load_case(name: str | Path) -> Case:
-    """Read and validate one case file (by path, or a shipped case's id)."""
-    path = resolve_case_path(name)
-    label = f"case {path.name[:60]}"
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(safeyaml.MAX_BYTES + 1)
-        data = safeyaml.load(safeyaml.decode(raw, path.name[:60]))
-    except OSError as exc:
-        raise ScenarioError([f"cannot read it ({exc.strerror})"], source=label) from None
-    except ValueError as exc:
-        raise ScenarioError([str(exc)], source=label) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"not valid YAML at {safeyaml.where(exc)}"], source=label) from None
-    if data is None:
-        raise ScenarioError(["empty; a case is a mapping (docs/validation.md)"], source=label)
-    return validate_case(data, source=label)
-
-
-def shipped_cases() -> list[Path]:
-    """Every case file in ``data/validation/``, by name."""
-    return sorted(case_dir().glob("*.yaml"))
-
-
-__all__ = ["Case", "Measure", "Published", "Source", "Tolerance", "case_dir", "load_case",
-           "quantities", "resolve_case_path", "shipped_cases", "validate_case"]
+__all__ = ["Case", "Measure", "Published", "Source", "Tolerance", "quantities", "validate_case"]

@@ -29,7 +29,8 @@ from ..errors import ScenarioError
 from ..model.loading import load_scenario
 from ..model.record import Evaluation, evaluation
 from ..model.scenario import Scenario
-from .cases import COUNT_SUFFIX, Case, load_case, shipped_cases
+from .casefiles import load_case, resolve_case_path, shipped_cases
+from .cases import COUNT_SUFFIX, Case
 
 BOUNDS = ("", "_low", "_high")
 
@@ -140,8 +141,6 @@ def run_case(case: Case, source: str = "") -> CaseResult:
 def load_cases(names: Iterable[str | Path] | None = None) -> list[tuple[Case, Path]]:
     """The cases named (paths or shipped ids), else every shipped case; all are read and
     checked before any runs, so a malformed file stops the run at once."""
-    from .cases import resolve_case_path
-
     paths = [resolve_case_path(n) for n in names] if names else shipped_cases()
     if not paths:
         raise ScenarioError(["no case files in data/validation/"], source="validate")
