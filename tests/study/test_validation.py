@@ -169,3 +169,26 @@ def test_shipped_id_resolves(capsys):
     """A shipped case is named by its id as well as its file name."""
     assert main(["validate", "--json", "C7", "C1-cpu"]) == 0
     assert [c["id"] for c in json.loads(capsys.readouterr().out)["cases"]] == ["C7", "C1-cpu"]
+
+
+def test_validation_figure_draws_each_positive_case(tmp_path):
+    """One marker per case with both values > 0, at (published, predicted); the others are
+    named in the title; the factor-1.5 band is drawn around y = x."""
+    from ukspace_lab.present.plots.validation import plottable, validation_figure
+    from ukspace_lab.study.validation import results_frame, validate
+
+    cases = [write(tmp_path, "a.yaml", form="strategy: highpte", value=2.0),
+             write(tmp_path, "b.yaml", form="strategy: mainline", value=-1.0)]
+    frame = results_frame(validate(cases))
+    assert list(plottable(frame)) == [True, False]
+    fig = validation_figure(frame)
+    ax = fig.axes[0]
+    from matplotlib.collections import PathCollection
+
+    points = [c.get_offsets() for c in ax.collections
+              if isinstance(c, PathCollection) and len(c.get_offsets()) == 1]
+    assert len(points) == 1
+    assert points[0][0][0] == pytest.approx(2.0)
+    assert points[0][0][1] == pytest.approx(frame["predicted"][0])
+    assert "T1" in ax.get_title(loc="left")
+    assert ax.get_xscale() == ax.get_yscale() == "log"

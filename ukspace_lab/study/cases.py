@@ -176,6 +176,14 @@ class Tolerance(_Strict):
             return abs(predicted - published) <= self.rel * abs(published)
         return abs(predicted - published) <= self.abs
 
+    def band(self, published: float) -> tuple[float, float]:
+        """The predictions accepted for ``published``: (lowest, highest)."""
+        if self.factor is not None:
+            a, b = published / self.factor, published * self.factor
+            return (min(a, b), max(a, b))
+        half = self.rel * abs(published) if self.rel is not None else float(self.abs)
+        return (published - half, published + half)
+
     def text(self) -> str:
         """``x1.5``, ``+-25%`` or ``+-2.3``."""
         if self.factor is not None:

@@ -51,6 +51,8 @@ class CaseResult:
     tolerance: str
     predicted_low: float | None    # the quantity with every cost at its low / high value
     predicted_high: float | None
+    accept_low: float              # the predictions the tolerance accepts
+    accept_high: float
     era: str                       # the kernel era the model used
     source: str                    # the case file
     rates_from: str
@@ -133,9 +135,17 @@ def run_case(case: Case, source: str = "") -> CaseResult:
     same_sign = predicted != 0 and published != 0 and (predicted > 0) == (published > 0)
     ratio = predicted / published if same_sign else None
     within = math.isfinite(predicted) and case.tolerance.within(predicted, published)
+    a, b = case.tolerance.band(published)
     return CaseResult(case.id, case.title, case.kind, case.measure.quantity, case.published.unit,
-                      predicted, published, ratio, within, case.tolerance.text(), lo, hi, era,
-                      source, case.rates_from)
+                      predicted, published, ratio, within, case.tolerance.text(), lo, hi, a, b,
+                      era, source, case.rates_from)
+
+
+def results_frame(results: Iterable[CaseResult]) -> Any:
+    """The results as a tidy table, one row per case (what the notebook plots)."""
+    import pandas as pd
+
+    return pd.DataFrame([r.to_json() for r in results])
 
 
 def load_cases(names: Iterable[str | Path] | None = None) -> list[tuple[Case, Path]]:
@@ -153,4 +163,4 @@ def validate(names: Iterable[str | Path] | None = None) -> list[CaseResult]:
 
 
 __all__ = ["CaseResult", "case_scenarios", "load_cases", "predict", "quantity_value",
-           "run_case", "validate"]
+           "results_frame", "run_case", "validate"]
