@@ -79,13 +79,14 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "ram": float(m.ram),
         "phys_hole": float(m.phys_hole),
         "cpus": float(m.cpus),
+        "apic": {"auto": AUTO, "flat": 0.0, "clustered": 1.0}[m.apic],
         "page_offset": float(SPLITS[m.split]),
         "era_index": float(era_index(m.kernel)),
-        # version-gated constants (kernels.yaml gated) of the version machine.kernel names
+        # version-gated constants (kernels.yaml gated) of the version machine.kernel names;
+        # read like era constants, p.era("hz")
+        **{f"era.{g}": float(EXEC_COPIES.index(getattr(k, g)) if g == "exec_copy"
+                             else getattr(k, g)) for g in GATED},
         "hz": float(k.hz if m.hz == "auto" else m.hz),
-        "rmap_pte_chains": float(k.rmap_pte_chains),
-        "exec_copy": float(EXEC_COPIES.index(k.exec_copy)),
-        "tick_idle_stop": float(k.tick_idle_stop),
         "interrupts_per_s": float(m.interrupts_per_s),
         "cpu_index": float(cpu_models().index(m.cpu_model)),
         "tasks": float(w.tasks),
@@ -115,6 +116,7 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "atomic_fallback": float(w.atomic_fallback_fraction),
         "copy_fault_p": float(w.copy_fault_probability),
         "fault_sleep_s": float(w.fault_sleep_ms) / 1000.0,
+        "kthread_io": float(w.kthread_io_share),
         "pool": float(u.pool_entries),
         "carve_user": float(u.carve_from == "user"),
         "region_size": 0.0 if u.region_size == "auto" else float(u.region_size),

@@ -27,7 +27,8 @@ ALL_ERAS = ("2.4.18", "2.5", "2.6", "modern", "2.5-late", "2.6.3x")   # indexabl
 READ_KMAPS = ("kmap", "atomic", "local")
 EXEC_COPIES = ("string", "page", "local")           # copy_strings: a kmap per string chunk,
                                                     # per page (kmapped_page), kmap_local
-GATED = ("hz", "rmap_pte_chains", "exec_copy", "tick_idle_stop")
+GATED = ("hz", "rmap_pte_chains", "pte_chain_block", "exec_copy", "tick_idle_stop",
+         "page_address_hashed", "rmap_scan")
 _VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?(?:[-+_.~][0-9A-Za-z.+_~-]*)?$")
 
 
@@ -65,9 +66,12 @@ class KernelEra:
     flush_on_wrap_always: bool
     maxmem_from_vmalloc_end: bool
     vmalloc_start_aligned: bool
+    page_address_hashed: bool         # 2.5.41+ (version-gated)
+    rmap_scan: bool                   # 2.5.27+ (version-gated)
     version: str = ""                 # the version resolved ("2.5.74"; an era: its own)
     hz: int = 100                     # timer ticks per second per CPU (version-gated)
     rmap_pte_chains: bool = False     # 2.5.27-2.6.6 reverse map (version-gated)
+    pte_chain_block: bool = False     # 2.5.35+: NRPTE ptes per cache-line chain node
     exec_copy: str = "string"         # how copy_strings maps argument pages (version-gated)
     tick_idle_stop: bool = False      # NO_HZ: an idle CPU takes no tick (version-gated)
 

@@ -32,6 +32,9 @@ MEANINGS: dict[str, str] = {
                                 "each a kernel entry",
     "machine.cpu_model": "the cycle-cost table (`data/costs.yaml`) charged for each event",
     "machine.phys_hole": "physical address hole below 4 GiB (PCI); mem_map covers it too",
+    "machine.apic": "how a flush IPI reaches the other CPUs: flat (one all-but-self "
+                    "shortcut), clustered (NUMA-Q: one sequenced unicast per CPU); auto: "
+                    "clustered above 8 CPUs",
     "workload.tasks": "processes, each its own mm; with threads, at most PID_MAX in all",
     "workload.threads_per_task": "threads sharing each mm",
     "workload.shared_segment": "shared memory every task maps (an SGA), paid in PTE pages by "
@@ -76,6 +79,10 @@ MEANINGS: dict[str, str] = {
     "workload.copy_fault_probability": "chance that a copy faults on the user page and sleeps "
                                        "holding its kmap",
     "workload.fault_sleep_ms": "how long such a sleep lasts, in milliseconds",
+    "workload.kthread_io_share": "share of the read/write I/O done by kernel threads "
+                                 "(knfsd, kswapd, loop, bdflush): they have no mm, so "
+                                 "per-task-pool designs map it through the era's global "
+                                 "path",
     "strategies": "the designs evaluated, each a row of `data/strategies.yaml`",
     "ukspace.pool_entries": "slots of the per-task kmap pool (4 KiB of region each)",
     "ukspace.carve_from": "where the u-k-space region is taken from: kernel (below "

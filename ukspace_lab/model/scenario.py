@@ -62,6 +62,7 @@ class MachineConfig(_Strict):
     phys_hole: Size = 0
     hz: Count | Auto = "auto"
     interrupts_per_s: Rate = Field(0.0, ge=0)
+    apic: Literal["auto", "flat", "clustered"] = "auto"
 
     @field_validator("kernel")
     @classmethod
@@ -131,6 +132,7 @@ class WorkloadConfig(_Strict):
     atomic_fallback_fraction: Fraction = Field(0.0, ge=0, le=1)
     copy_fault_probability: Fraction = Field(0.0, ge=0, le=1)
     fault_sleep_ms: Duration = Field(10.0, ge=0)
+    kthread_io_share: Fraction = Field(0.0, ge=0, le=1)
 
     @field_validator("read_size")
     @classmethod
