@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..version import MODEL_VERSION
-from . import kmap, pkmap, tlb
+from . import kmap, mechanisms, pkmap, tlb
 from .inputs import Points, axis_key, points_from_scenario
 from .memory import budget
 from .pagetables import PAGE, ptrs_per_pte
@@ -111,10 +111,14 @@ def _evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
         T, p["shared"], p["text"], p["private"], p["stack"], PAGE),
         p["scan_pages_per_s"] / ptes_pp)
     scan_pt = visits * pte_high
-    own_pt = T * (p["faults_per_s"] + p["forks_per_s"] * b.pte_pages_per_task) * pte_high
-    child_pt = T * p["forks_per_s"] * b.pte_pages_per_task * pte_high
-    # exec_mmap() drops the copied mm after activate_mm(): its zap is out of context
-    teardown_pt = T * p["forks_per_s"] * b.pte_pages_per_task * pte_high
+    # the workload's operations (model/mechanisms.py): PTE-page maps by context, exec's
+    # argument-page kmaps, rmap pte_chain work, kernel entries and user copies
+    st = mechanisms.streams(p, b.pte_pages_per_task, h)
+    own_pt, child_pt = st.own_pte_maps * pte_high, st.child_pte_maps * pte_high
+    teardown_pt = st.other_pte_maps * pte_high     # exec_mmap: zapped after activate_mm()
+    arg = mechanisms.exec_route(st, s.data)        # (global, local, pool) argument kmaps
+    data_local, data_pool = data_local + arg[1], data_pool + arg[2]
+    fresh = (arg[0], np.minimum(arg[0], st.exec_arg_pages))
     out_of_context = kmap.scan_primitive(s.other_pt)
     counts = {"atomic": data_atomic.copy(), "local": data_local.copy(), "kmap": zero.copy()}
     for access, rate in ((s.own_pt, own_pt), (out_of_context, scan_pt),
@@ -134,9 +138,9 @@ def _evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
 
     # --- global persistent kmap pool --------------------------------------
     hits_g = new_g = flushes_g = ipis = sleeps = rho = cycles = zero
-    if np.any(data_global > 0) or np.any(scan_global > 0):
+    if np.any(data_global > 0) or np.any(scan_global > 0) or np.any(fresh[0] > 0):
         g = pkmap.global_pool(p, data_global, scan_global, W, T * b.pte_pages_per_task,
-                              hold_s, copy_s, concurrency=T * th)
+                              hold_s, copy_s, concurrency=T * th, fresh=fresh)
         hits_g, new_g, flushes_g, ipis = g.hits, g.new, g.flushes, g.ipis
         sleeps, rho, cycles = g.sleeps, g.lock_utilization, g.cycles
         design_drops = design_drops + flushes_g
@@ -191,9 +195,9 @@ def _evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
     # --- 4G/4G: a CR3 switch on every kernel entry and exit ---------------
     local_flushes = pool_flushes.copy()
     if s.space == "4g4g":
-        entries = T * (calls + p["faults_per_s"])
+        entries = st.kernel_entries
         cr3 = entries * design_constant("4g4g", "cr3_loads_per_kernel_entry")
-        copy_maps = T * calls * pages_per_call * design_constant("4g4g", "user_copy_kmap_per_page")
+        copy_maps = st.user_copy_pages * design_constant("4g4g", "user_copy_kmap_per_page")
         local_flushes = local_flushes + cr3
         invlpg = invlpg + copy_maps
         cycles = cycles + cr3 * p.cost("cr3_reload_cycles") \
@@ -201,10 +205,12 @@ def _evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
         atomic_like = atomic_like + copy_maps
         design_drops = design_drops + entries / A      # the TLB is lost once per entry
 
+    # rmap: ptep_to_paddr's kmap_atomic_to_page and the longer u64 pte_chain walks
+    cycles = cycles + pte_high * mechanisms.rmap_cycles(p, st)
     refills = tlb.flush_refills(p, base_drops, design_drops)
     cycles = cycles + refills * p.cost("tlb_refill_cycles")
 
-    kmaps = data_global + scan_global + data_pool + atomic_like
+    kmaps = data_global + scan_global + fresh[0] + data_pool + atomic_like
     total_cycles = cycles
     return {
         "lowmem_bytes": sp.lowmem,

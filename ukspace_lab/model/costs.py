@@ -50,6 +50,8 @@ class CostTable:
     ukspace_map_cycles: float
     pte_clear_cycles: float
     copy_page_cycles: float
+    kmap_atomic_to_page_cycles: float
+    pte_chain_node_cycles: float
 
     @property
     def refills_per_full_flush(self) -> float:

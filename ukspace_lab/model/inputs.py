@@ -221,8 +221,24 @@ def _era_number(era: str, name: str) -> float:
     return float(READ_KMAPS.index(value) if isinstance(value, str) else value)
 
 
+PER_TASK_RATES = ("reads_per_s", "writes_per_s", "faults_per_s", "ctxsw_per_s", "forks_per_s",
+                  "execs_per_s", "exits_per_s", "syscalls_per_s")
+
+
+def cpu_share(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """A CPU-bound task's share of the CPUs: min(1, cpus / (tasks x threads)); 1 when the
+    workload is not CPU-bound (its rates are per task of wall time)."""
+    share = np.minimum(1.0, cols["cpus"] / (cols["tasks"] * cols["threads"]))
+    return np.where(cols["cpu_bound"] > 0, share, 1.0)
+
+
 def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
-    """Gather each point's era constants and cost figures into columns."""
+    """Gather each point's era constants and cost figures into columns; a CPU-bound
+    workload's per-task rates (rates while running) become rates per second of wall
+    time, scaled by :func:`cpu_share`."""
+    share = cpu_share(cols)
+    for name in PER_TASK_RATES:
+        cols[name] = cols[name] * share
     era_idx = cols["era_index"].astype(int)
     for name in _ERA_FIELDS:
         cols[f"era.{name}"] = np.array([_era_number(e, name) for e in ALL_ERAS])[era_idx]

@@ -130,6 +130,11 @@ MEANINGS: dict[str, str] = {
     "costs.pte_clear_cycles": "cycles of clearing one pool slot",
     "costs.copy_page_cycles": "cycles of copying one 4 KiB page to user space (the kmap's "
                               "hold time)",
+    "costs.kmap_atomic_to_page_cycles": "cycles of kmap_atomic_to_page(), which every "
+                                         "page_add_rmap/page_remove_rmap calls under HIGHPTE "
+                                         "(2.5.27-2.6.6)",
+    "costs.pte_chain_node_cycles": "cycles of one pte_chain node (a cache line) walked by "
+                                   "page_remove_rmap",
     "sweep.AXIS": "the default axes of `ukspace-lab sweep` and the notebooks; each value is "
                   "checked against the scenario when it is swept",
 }

@@ -67,23 +67,27 @@ def wrap_cycles(p: Points, N, held) -> np.ndarray:
 
 
 def global_pool(p: Points, data: np.ndarray, scan: np.ndarray, W, Q, hold_s, copy_s,
-                concurrency) -> PoolRates:
+                concurrency, fresh: tuple[np.ndarray, np.ndarray] = (0.0, 0.0)) -> PoolRates:
     """The pool's rates and cycles for ``data`` page-cache kmaps and ``scan`` PTE-page
-    kmaps per second over W data pages, swapout cycling over Q PTE pages."""
+    kmaps per second over W data pages, swapout cycling over Q PTE pages. ``fresh`` =
+    (kmaps, pages) of pages just allocated (exec's argument pages, model/mechanisms.py):
+    each page's first kmap is new, its repeats (copy_strings per string) hit."""
     N = last_pkmap(p)
     cpus, clock = p["cpus"], p.cost("clock_hz")
-    hr = kmap.pool_hit_ratio(data, scan, W, N)
+    f_maps, f_new = fresh
+    hr = kmap.pool_hit_ratio(data, scan + f_new, W, N)
     # swapout walks the Q PTE pages cyclically; a page is still mapped at its next
     # visit if the pool has not wrapped since
-    hs = kmap.scan_hit_ratio(data * (1 - hr), scan, Q, N)
+    hs = kmap.scan_hit_ratio(data * (1 - hr) + f_new, scan, Q, N)
     scan_new = scan * (1 - hs)
-    hr = kmap.pool_hit_ratio(data, scan_new, W, N)
-    acquisitions = data + scan
-    hits = data * hr + scan * hs
-    new = data * (1 - hr) + scan_new
-    held = kmap.held_slots(data * hold_s + scan * copy_s, N)          # Little's law
+    hr = kmap.pool_hit_ratio(data, scan_new + f_new, W, N)
+    acquisitions = data + scan + f_maps
+    hits = data * hr + scan * hs + (f_maps - f_new)
+    new = data * (1 - hr) + scan_new + f_new
+    held_work = data * hold_s + (scan + f_maps) * copy_s
+    held = kmap.held_slots(held_work, N)                             # Little's law
     flushes = kmap.wrap_flushes(new, N, held)
-    sleeps = kmap.sleep_rate(acquisitions, (data * hold_s + scan * copy_s) / np.maximum(
+    sleeps = kmap.sleep_rate(acquisitions, held_work / np.maximum(
         acquisitions, 1e-300), N, concurrency_cap=concurrency)
     s_kmap, s_new, s_kunmap = lock_sections(p)
     s_wrap = wrap_cycles(p, N, held)
