@@ -13,7 +13,8 @@ import argparse
 import json
 from typing import Any
 
-COLUMNS = ("id", "kind", "quantity", "predicted", "published", "unit", "ratio", "tol", "within")
+COLUMNS = ("id", "kind", "quantity", "predicted", "at low-high costs", "published", "unit",
+           "ratio", "tol", "within")
 
 
 def add_parser(sub: Any) -> None:
@@ -43,11 +44,14 @@ def table(results: list[Any]) -> str:
     """The validate table: one row per case, then a count of those within tolerance."""
     rows = [COLUMNS]
     for r in results:
-        rows.append((r.id, r.kind, r.quantity, number(r.predicted), number(r.published), r.unit,
+        span = "-" if r.predicted_low is None else \
+            f"{number(r.predicted_low)} to {number(r.predicted_high)}"
+        rows.append((r.id, r.kind, r.quantity, number(r.predicted), span, number(r.published),
+                     r.unit,
                      "-" if r.ratio is None else f"{r.ratio:.3g}", r.tolerance,
                      "yes" if r.within else "NO"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    right = {3, 4, 6}
+    right = {3, 4, 5, 7}
     lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w)
                        for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
              for row in rows]

@@ -93,11 +93,13 @@ def quantity_value(ev: Evaluation, strat: str, quantity: str, run_seconds: float
     if quantity == "cpu_seconds":
         pct = values.get("cpu_overhead_pct" + bound)
         return None if pct is None else float(pct) / 100.0 * cpus * run_seconds
-    if bound:
-        return None
     if quantity.endswith(COUNT_SUFFIX) and quantity not in values:
-        return float(values[quantity.removesuffix(COUNT_SUFFIX)]) * run_seconds
-    return float(values[quantity])
+        key, scale = quantity.removesuffix(COUNT_SUFFIX), run_seconds
+    else:
+        key, scale = quantity, 1.0
+    if bound and key + bound not in values:
+        return None
+    return float(values[key + bound]) * scale
 
 
 def _combine(form: str, a: float, b: float) -> float:
