@@ -144,13 +144,16 @@ def _machine_problems(scn: Any) -> list[str]:
                         f"{refill:.3g} cycles: refilling after one flush would take more than a "
                         f"second of the CPU (costs.clock_hz = {clock:.3g})")
     pages = math.ceil(w.read_size / PAGE_SIZE)
+    exits = w.forks_per_s if w.exits_per_s == "auto" else w.exits_per_s
     events = (w.tasks * ((w.reads_per_s + w.writes_per_s) * pages + w.faults_per_s
-                         + w.ctxsw_per_s + w.forks_per_s) + w.scan_pages_per_s)
+                         + w.ctxsw_per_s + w.forks_per_s + w.execs_per_s + exits
+                         + w.syscalls_per_s) + w.scan_pages_per_s + m.interrupts_per_s)
     cycles = m.cpus * clock
     if clock > 0 and events > cycles:
         problems.append(
             f"workload: tasks x ((reads_per_s + writes_per_s) x {pages} pages per read + "
-            "faults_per_s + ctxsw_per_s + forks_per_s) + scan_pages_per_s = "
+            "faults_per_s + ctxsw_per_s + forks_per_s + execs_per_s + exits_per_s + "
+            "syscalls_per_s) + scan_pages_per_s + machine.interrupts_per_s = "
             f"{events:.3g} events/s, more than the machine's machine.cpus x costs.clock_hz = "
             f"{cycles:.3g} cycles/s; each event costs at least one cycle")
     return problems

@@ -96,7 +96,11 @@ class Evaluation:
                    for r in self.results.values()]
         doc: dict[str, Any] = {"scenario": name, "title": self.scenario.title,
                                "model_version": self.model_version,
-                               "parameters": self.scenario.to_plain(), "results": results}
+                               "parameters": self.scenario.to_plain(),
+                               "kernel_era": {"given": self.scenario.machine.kernel,
+                                              "era": self.era.name,
+                                              "version": self.era.version},
+                               "results": results}
         if self.engine != "closed":
             doc["engine"] = self.engine
             doc["seed"] = self.seed
