@@ -192,3 +192,11 @@ def test_validation_figure_draws_each_positive_case(tmp_path):
     assert points[0][0][1] == pytest.approx(frame["predicted"][0])
     assert "T1" in ax.get_title(loc="left")
     assert ax.get_xscale() == ax.get_yscale() == "log"
+
+
+def test_public_names():
+    """The validation is reachable from the package face (_api.py)."""
+    import ukspace_lab
+
+    (r,) = ukspace_lab.validate_cases(["C7"])
+    assert isinstance(r, ukspace_lab.CaseResult) and r.id == ukspace_lab.load_case("C7").id
