@@ -183,3 +183,19 @@ def test_every_event_counts_against_the_cpu_bound():
     with pytest.raises(ScenarioError) as exc:
         load_scenario("default", {"workload.syscalls_per_s": 1e9})
     assert "syscalls_per_s" in str(exc.value)
+
+
+def test_a_larger_pkmap_pool_wraps_less_often():
+    """One task kmaps 1000 new highmem pages/s (1 TiB file set, practically no hits): a
+    wrap per LAST_PKMAP new mappings, 1000/512 flushes/s with 2.4's PAE pool and
+    1000/4096 with C2/C3's 4096-slot pool (machine.last_pkmap)."""
+    base = {"machine.kernel": "2.4.18", "machine.arch": "i386-pae", "machine.cpus": 4,
+            "workload.tasks": 1, "workload.reads_per_s": 1000, "workload.read_size": 4096,
+            "workload.highmem_cache_fraction": 1.0, "workload.file_set": "1TiB",
+            "workload.faults_per_s": 0, "workload.ctxsw_per_s": 0,
+            "workload.scan_pages_per_s": 0, "strategies": ["mainline"]}
+    for slots, expect in (("auto", 1000 / 512), (4096, 1000 / 4096)):
+        row = evaluate(load_scenario("default", {**base, "machine.last_pkmap": slots})).iloc[0]
+        assert row.global_tlb_flushes_per_s == pytest.approx(expect, rel=0.01)
+    with pytest.raises(ScenarioError, match="machine.last_pkmap"):
+        load_scenario("default", {"machine.last_pkmap": 1000})
