@@ -160,7 +160,7 @@ def test_there_are_cases():
     """The A2A cases of era-measurements.md and the shape checks are committed."""
     ids = {load_case(p).id for p in shipped_cases()}
     assert {"C1", "C1-cpu", "C2", "C2-flushes", "C7", "C8", "C9", "C12", "C12-nopae"} <= ids
-    assert {"C4-4", "C4-8", "C4-16", "C5-4", "C5-8"} <= ids
+    assert {"C3", "C4-4", "C4-8", "C4-16", "C5-4", "C5-8"} <= ids
     kinds = {load_case(p).id: load_case(p).kind for p in shipped_cases()}
     assert kinds["C7"] == "A2A" and kinds["C4-16"] == "IND"
 
