@@ -56,6 +56,10 @@ PUBLIC: dict[str, tuple[str, str]] = {
     "run_sweep": ("ukspace_lab.study.sweep", "run_sweep"),
     "Verdict": ("ukspace_lab.study.verdict", "Verdict"),
     "verdict": ("ukspace_lab.study.verdict", "verdict"),
+    "Case": ("ukspace_lab.study.cases", "Case"),
+    "CaseResult": ("ukspace_lab.study.validation", "CaseResult"),
+    "load_case": ("ukspace_lab.study.casefiles", "load_case"),
+    "validate_cases": ("ukspace_lab.study.validation", "validate"),
     # words and pictures
     "render_writeup": ("ukspace_lab.present.writeup", "render_writeup"),
     "render_report": ("ukspace_lab.present.report", "render_report"),

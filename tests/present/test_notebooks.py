@@ -32,6 +32,7 @@ FIGURES = {
     "03-highmem-sweep": ["03-mem-map", "03-rates"],
     "04-pool-sweep": ["04-pool"],
     "05-verdict": ["05-verdict"],
+    "07-validation": ["07-validation"],
 }
 NOTEBOOKS = sorted(FIGURES)                 # this suite's notebooks
 STORED = sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))   # every notebook in git

@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = (
     "ukspace_lab.cli.report",      # report
     "ukspace_lab.cli.sweep",       # sweep
     "ukspace_lab.cli.keys",        # keys
+    "ukspace_lab.cli.validate",    # validate
     "ukspace_lab.calibrate.cli",   # calibrate
 )
 
