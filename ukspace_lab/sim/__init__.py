@@ -6,11 +6,13 @@ read()/write() calls (one kmap per highmem page, uniform over the W =
 file_set x h / 4096 highmem page-cache pages), page faults, context switches,
 forks and kswapd's visits of other mms' PTE pages. It plays mm/highmem.c's
 pool (``pkmap``), the seed's per-mm pool (``pool``), kmap_atomic and
-kmap_local, 4G/4G's CR3 switches, a FIFO run queue with lazy-TLB idling and
-blocking copies (``sched``), finite per-CPU TLBs (``tlb``) and kmap_lock as a
-queue; ``loop`` is the compiled event loop, ``reference`` the same loop run
-by the interpreter. It is the reference the closed form (closed.py) is
-checked against (tests/test_agreement.py).
+kmap_local, 4G/4G's CR3 switches, the era's run queue (``runq``: 2.4's
+goodness() with its same-mm bonus in scheduling epochs, or no mm preference
+from 2.5) with lazy-TLB idling and blocking copies (``sched``), finite
+per-CPU TLBs (``tlb``) and kmap_lock as a queue; ``loop`` is the compiled
+event loop, ``reference`` the same loop run by the interpreter. It is the
+reference the closed form (closed.py) is checked against
+(tests/sim/test_agreement.py).
 
 Where the closed form agrees (within the bands of tests/test_agreement.py):
 kmaps, hits and new mappings, flush_tlb_all() per LAST_PKMAP new maps and the

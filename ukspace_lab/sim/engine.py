@@ -91,7 +91,7 @@ def run_plan(pl: Plan, *, seconds: float | None = None, ops: int | None = None,
     if start == "steady":
         _steady_cursors(w, seed)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-    need_u = 16 * (8 + 3 * int(par[S.P_PPC]))
+    need_u = 16 * (8 + 3 * int(par[S.P_PPC]) + int(par[S.P_A]))
     n_u = max(CHUNK_U, need_u)
     total = warmup + seconds if seconds is not None else float(ops)
     bar = tqdm(total=total, desc=pl.strategy, unit="sim s" if seconds else "ev", delay=2.0,

@@ -11,38 +11,15 @@ does, and wakes the thread if it slept.
 from __future__ import annotations
 
 from ._jit import jit
+from .runq import runq_push
 from .state import (
     I_Q0H,
     I_Q0N,
     I_Q1H,
     I_Q1N,
-    I_RQH,
-    I_RQN,
     K_GLOBAL,
     K_POOL,
-    T_QUEUED,
 )
-
-
-@jit
-def runq_push(w, thread):
-    """Append a runnable thread to the FIFO run queue."""
-    cap = w.runq.shape[0]
-    w.runq[(w.ist[I_RQH] + w.ist[I_RQN]) % cap] = thread
-    w.ist[I_RQN] += 1
-    w.thr[thread, 0] = T_QUEUED
-
-
-@jit
-def runq_pop(w):
-    """The thread at the head of the run queue, or -1."""
-    if w.ist[I_RQN] == 0:
-        return -1
-    cap = w.runq.shape[0]
-    th = w.runq[w.ist[I_RQH]]
-    w.ist[I_RQH] = (w.ist[I_RQH] + 1) % cap
-    w.ist[I_RQN] -= 1
-    return th
 
 
 @jit

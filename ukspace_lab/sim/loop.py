@@ -16,8 +16,9 @@ can refill them, show progress, and stay deterministic.
 from __future__ import annotations
 
 from ._jit import jit
-from .holds import drain, push_hold, runq_push
+from .holds import drain, push_hold
 from .pkmap import kmap_high
+from .runq import runq_push, slice_end
 from .sched import dispatch_idle, kernel_entry_4g4g, pt_access, read_call, schedule
 from .state import (
     A_KMAP,
@@ -50,9 +51,11 @@ from .state import (
     P_RFAULT,
     P_RFORK,
     P_RTOT,
+    P_SCHED,
     P_TEND,
     P_W,
     S_T,
+    SCHED_GOODNESS,
 )
 from .tlb import tlb_advance
 
@@ -89,7 +92,8 @@ def run_chunk(w):
     forkc = int(par[P_FORKC])
     pte_pages = int(par[P_PTE_PAGES])
     is4g = par[P_IS4G] > 0.0
-    need_u = 8 + 3 * ppc
+    goodness = int(par[P_SCHED]) == SCHED_GOODNESS
+    need_u = 8 + 3 * ppc + A
     nU = w.U.shape[0]
     nE = w.E.shape[0]
     if R <= 0.0:
@@ -135,9 +139,11 @@ def run_chunk(w):
         elif x < r_ctx:
             w.st[C_CTXEV] += 1.0
             if w.ist[I_RQN] > 0:                         # preempted for the next runnable thread
-                runq_push(w, thread)
                 w.cpu_i[cpu, 0] = -1
-                schedule(w, cpu, t)
+                if goodness:                             # 2.4: its counter ran out
+                    slice_end(w, thread)
+                schedule(w, cpu, t)                      # it is no candidate of its own switch
+                runq_push(w, thread)
         else:
             w.st[C_FORKS] += 1.0                         # copy_page_range, then the child exits
             if pte_high:

@@ -19,6 +19,7 @@ from ..model.layout import last_pkmap
 from ..model.memory import budget
 from ..model.pagetables import PAGE, ptrs_per_pte
 from ..model.scenario import Scenario
+from ..model.sched import policy_code
 from ..model.strategies import Strategy, design_constant, strategy
 from ..resources import data_file
 from . import state as S
@@ -113,6 +114,7 @@ def plan(scn: Scenario, name: str, p: Points | None = None) -> Plan:
     par[S.P_FORKC] = ACCESS_CODES[s.fork_child]
     par[S.P_PTE_HIGH] = float(pte_high)
     par[S.P_IS4G] = float(s.space == "4g4g")
+    par[S.P_SCHED] = policy_code(p["era_index"][0])
     par[S.P_PIGGY] = float(data == S.D_POOL and p["piggyback"][0] > 0 and th == 1)
     if s.space == "4g4g":
         par[S.P_CR3_PER_ENTRY] = design_constant("4g4g", "cr3_loads_per_kernel_entry")

@@ -16,9 +16,10 @@ loaded (lazy TLB). kmap_local slots held across the sleep are torn down at
 from __future__ import annotations
 
 from ._jit import jit
-from .holds import drain, push_hold, runq_pop
+from .holds import drain, push_hold
 from .pkmap import kmap_high
 from .pool import pool_kmap, pool_reset
+from .runq import runq_pick
 from .state import (
     A_ATOMIC,
     A_KMAP,
@@ -190,7 +191,7 @@ def switch_in(w, cpu, thread, t):
 def schedule(w, cpu, t):
     """``cpu`` has no current thread: run the next runnable one, or idle."""
     while True:
-        nxt = runq_pop(w)
+        nxt = runq_pick(w, w.cpu_i[cpu, 1])
         if nxt < 0:
             w.cpu_i[cpu, 0] = -1
             if w.cpu_f[cpu, 3] != 0.0:
@@ -208,7 +209,7 @@ def dispatch_idle(w, t, A):
         return
     for c in range(A):
         if w.cpu_i[c, 0] < 0 and w.cpu_f[c, 3] == 0.0:
-            nxt = runq_pop(w)
+            nxt = runq_pick(w, w.cpu_i[c, 1])
             if nxt < 0:
                 return
             if switch_in(w, c, nxt, t):

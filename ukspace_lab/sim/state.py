@@ -21,8 +21,10 @@ from ._jit import jit
  P_PTE_PAGES, P_Q, P_TEND, P_MAXEV, P_BINW, P_DATA, P_OWN, P_OTHER, P_FORKC, P_PTE_HIGH,
  P_IS4G, P_PIGGY, P_CR3_PER_ENTRY, P_COPY_MAPS, P_PK_FAST, P_PK_NEW, P_PK_SCAN, P_PK_LOCK,
  P_KATOMIC, P_INVLPG, P_CR3, P_GFLUSH, P_IPI_SEND, P_IPI_RECV, P_IPI_WAIT, P_UKMAP,
- P_PTECLR, P_REFILL, NPAR) = range(52)
+ P_PTECLR, P_REFILL, P_SCHED, NPAR) = range(53)
 
+# scheduler codes (P_SCHED): model.sched.POLICIES
+SCHED_UNIFORM, SCHED_GOODNESS = range(2)
 # data path codes (P_DATA) and pagetable access codes (P_OWN, P_OTHER, P_FORKC)
 D_NONE, D_GLOBAL, D_ATOMIC, D_LOCAL, D_POOL = range(5)
 A_NONE, A_ATOMIC, A_LOCAL, A_KMAP = range(4)
@@ -36,7 +38,7 @@ A_NONE, A_ATOMIC, A_LOCAL, A_KMAP = range(4)
 
 # --- ist: integer state -------------------------------------------------------
 (I_UPOS, I_EPOS, I_GLAST, I_SCAN, I_FRESH, I_RQH, I_RQN, I_IDLE, I_Q0H, I_Q0N, I_Q1H,
- I_Q1N, I_UWRAP, NIST) = range(14)
+ I_Q1N, I_UWRAP, I_RFN, I_RSN, NIST) = range(16)
 
 # thread states and hold kinds
 T_QUEUED, T_RUNNING, T_BLOCKED = range(3)
@@ -51,8 +53,13 @@ World = namedtuple("World", [
     "cpu_i",    # int64[cpus, 2]: running thread (-1 idle), loaded mm (-1 none)
     "cpu_f",    # float64[cpus, 5]: TLB coverage actual, baseline, last update, busy,
                 #   and the time its current copy ends (the kernel is not preemptive)
-    "thr",      # int64[n, 2]: state, pages of an interrupted read still to copy
-    "runq",     # int64[n + 1]: FIFO ring of runnable threads
+    "thr",      # int64[n, 3]: state, pages of an interrupted read still to copy,
+                #   time left in this epoch (2.4 goodness: counter > 0)
+    "rq_f",     # int64[n]: runnable threads with time left (any mm)
+    "rq_s",     # int64[n]: 2.4: runnable threads whose counter ran out
+    "rq_m",     # int64[T, threads]: runnable threads with time left, by mm
+    "rq_pos",   # int64[n, 2]: a queued thread's index in rq_f or rq_s, and in rq_m
+    "mm_fn",    # int64[T]: rq_m's length per mm
     "mm_cpus",  # int64[T]: CPUs whose loaded mm is this one (cpu_vm_mask)
     "g_slot",   # int64[2, N]: pkmap_count, page
     "g_hash",   # int64[2, HG]: page -> slot
@@ -78,8 +85,8 @@ def new_world(par: np.ndarray) -> World:
     pooled = int(par[P_DATA]) == D_POOL
     cpu_i = np.full((cpus, 2), -1, dtype=np.int64)
     cpu_f = np.zeros((cpus, 5))
-    thr = np.zeros((n, 2), dtype=np.int64)
-    runq = np.zeros(n + 1, dtype=np.int64)
+    thr = np.zeros((n, 3), dtype=np.int64)
+    thr[:, 2] = 1                      # every thread starts the first epoch with time left
     mm_cpus = np.zeros(T, dtype=np.int64)
     for c in range(A):
         cpu_i[c] = (c, c % T)          # thread i belongs to mm i % T
@@ -87,9 +94,19 @@ def new_world(par: np.ndarray) -> World:
         thr[c, 0] = T_RUNNING
         mm_cpus[c % T] += 1
     queued = np.arange(A, n, dtype=np.int64)
-    runq[:len(queued)] = queued
     ist = np.zeros(NIST, dtype=np.int64)
     ist[I_RQN] = len(queued)
+    rq_f = np.zeros(n, dtype=np.int64)
+    rq_m = np.zeros((T, th), dtype=np.int64)
+    rq_pos = np.zeros((n, 2), dtype=np.int64)
+    mm_fn = np.zeros(T, dtype=np.int64)
+    rq_f[:len(queued)] = queued
+    for i, q in enumerate(queued):
+        m = q % T
+        rq_pos[q] = (i, mm_fn[m])
+        rq_m[m, mm_fn[m]] = q
+        mm_fn[m] += 1
+    ist[I_RFN] = len(queued)
     ist[I_IDLE] = 0
     ist[I_FRESH] = int(par[P_W]) + int(par[P_Q])
     pT, pP = (T, P) if pooled else (1, 1)
@@ -97,7 +114,9 @@ def new_world(par: np.ndarray) -> World:
     return World(
         par=par, st=np.zeros(NST), ist=ist,
         U=np.zeros(0), E=np.zeros(0),
-        cpu_i=cpu_i, cpu_f=cpu_f, thr=thr, runq=runq, mm_cpus=mm_cpus,
+        cpu_i=cpu_i, cpu_f=cpu_f, thr=thr, rq_f=rq_f,
+        rq_s=np.zeros(n, dtype=np.int64), rq_m=rq_m, rq_pos=rq_pos, mm_fn=mm_fn,
+        mm_cpus=mm_cpus,
         g_slot=np.stack([np.zeros(N, dtype=np.int64), np.full(N, EMPTY, dtype=np.int64)]),
         g_hash=np.full((2, _pow2(2 * N)), EMPTY, dtype=np.int64),
         p_slot=np.stack([np.zeros((pT, pP), dtype=np.int64),
