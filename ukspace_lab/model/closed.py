@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..version import MODEL_VERSION
-from . import kmap, tlb
+from . import kmap, mechanisms, pkmap, tlb
 from .inputs import Points, axis_key, points_from_scenario
-from .layout import last_pkmap
 from .memory import budget
 from .pagetables import PAGE, ptrs_per_pte
 from .scenario import Scenario
@@ -32,7 +31,7 @@ RESULT_KEYS = (
     "highmem_cache_fraction", "kmaps_per_s", "kmap_hits_per_s", "kmap_new_per_s",
     "global_tlb_flushes_per_s", "ipis_per_s", "local_tlb_flushes_per_s", "invlpg_per_s",
     "kmap_sleeps_per_s", "kmap_lock_utilization", "tlb_refills_per_s", "cpu_cycles_per_s",
-    "cpu_overhead_pct",
+    "cpu_overhead_pct", "cpu_overhead_pct_low", "cpu_overhead_pct_high",
 )
 
 
@@ -51,8 +50,29 @@ def _map_cost(p: Points, access: str) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(len(p)), np.zeros(len(p))
 
 
+def _era_data(p: Points, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(global kmap, kmap_atomic, kmap_local) shares of ``data`` on the era's read path."""
+    rk = p["read_kmap"]
+    fb = np.where(rk == READ_KMAP_CODES["kmap"], 1.0,
+                  np.where(rk == READ_KMAP_CODES["atomic"], p["atomic_fallback"], 0.0))
+    return (data * fb, data * (1 - fb) * (rk == READ_KMAP_CODES["atomic"]),
+            data * (1 - fb) * (rk == READ_KMAP_CODES["local"]))
+
+
 def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
-    """All result columns of strategy ``s`` at every point."""
+    """All result columns of strategy ``s`` at every point, with the CPU interval:
+    ``cpu_overhead_pct_low``/``_high`` are the least and most of the CPU sum over the
+    points' costs at their value, at every cost's low and at every cost's high end."""
+    out = _evaluate_strategy(p, s)
+    ends = [out["cpu_overhead_pct"]] + [_evaluate_strategy(p.at_cost_level(level), s)[
+        "cpu_overhead_pct"] for level in ("low", "high")]
+    out["cpu_overhead_pct_low"] = np.minimum.reduce(ends)
+    out["cpu_overhead_pct_high"] = np.maximum.reduce(ends)
+    return out
+
+
+def _evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
+    """All result columns but the CPU interval, at the points' cost level."""
     n = len(p)
     zero = np.zeros(n)
     b = budget(p, s)
@@ -72,28 +92,38 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
     hold_s = copy_s + p["copy_fault_p"] * p["fault_sleep_s"]
 
     # --- data path -------------------------------------------------------
-    rk = p["read_kmap"]
     if s.data == "era":
-        fb = np.where(rk == READ_KMAP_CODES["kmap"], 1.0,
-                      np.where(rk == READ_KMAP_CODES["atomic"], p["atomic_fallback"], 0.0))
-        data_global = data * fb
-        data_atomic = data * (1 - fb) * (rk == READ_KMAP_CODES["atomic"])
-        data_local = data * (1 - fb) * (rk == READ_KMAP_CODES["local"])
+        data_global, data_atomic, data_local = _era_data(p, data)
         data_pool = zero
     elif s.data == "local":
         data_global, data_atomic, data_local, data_pool = zero, zero, data, zero
     elif s.data == "pool":
-        data_global, data_atomic, data_local, data_pool = zero, zero, zero, data
+        # kernel threads (knfsd, kswapd, loop, bdflush) have no mm: no per-task pool
+        data_global, data_atomic, data_local = _era_data(p, data * p["kthread_io"])
+        data_pool = data * (1 - p["kthread_io"])
     else:
         data_global = data_atomic = data_local = data_pool = zero
 
-    # --- pagetable path --------------------------------------------------
+    # --- pagetable path: event streams come in here ------------------------
     ptes_pp = ptrs_per_pte(p["pae"] > 0)
-    scan_pt = p["scan_pages_per_s"] / ptes_pp * pte_high           # PTE pages visited
-    own_pt = T * (p["faults_per_s"] + p["forks_per_s"] * 2 * b.pte_pages_per_task) * pte_high
-    child_pt = T * p["forks_per_s"] * b.pte_pages_per_task * pte_high
+    # 2.4 swap_out visits PTE pages; rmap eras map a PTE page per (page, mapping)
+    visits = np.where(p.era("rmap_scan") > 0, p["scan_pages_per_s"] * kmap.mean_mapcount(
+        T, p["shared"], p["text"], p["private"], p["stack"], PAGE),
+        p["scan_pages_per_s"] / ptes_pp)
+    scan_pt = visits * pte_high
+    # the workload's operations (model/mechanisms.py): PTE-page maps by context, exec's
+    # argument-page kmaps, rmap pte_chain work, kernel entries and user copies
+    st = mechanisms.streams(p, b.pte_pages_per_task, h)
+    own_pt, child_pt = st.own_pte_maps * pte_high, st.child_pte_maps * pte_high
+    teardown_pt = st.other_pte_maps * pte_high     # exec_mmap: zapped after activate_mm()
+    arg = mechanisms.exec_route(st, s.data)        # (global, local, pool) argument kmaps
+    data_local, data_pool = data_local + arg[1], data_pool + arg[2]
+    fresh = (arg[0], np.minimum(arg[0], st.exec_arg_pages))
+    out_of_context = kmap.scan_primitive(s.other_pt)
     counts = {"atomic": data_atomic.copy(), "local": data_local.copy(), "kmap": zero.copy()}
-    for access, rate in ((s.own_pt, own_pt), (s.other_pt, scan_pt), (s.fork_child, child_pt)):
+    for access, rate in ((s.own_pt, own_pt), (out_of_context, scan_pt),
+                         (s.fork_child, child_pt),
+                         (out_of_context if s.own_pt == "window" else s.own_pt, teardown_pt)):
         if access in counts:
             counts[access] = counts[access] + rate
     scan_global = counts["kmap"]
@@ -107,37 +137,12 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
     design_drops = zero
 
     # --- global persistent kmap pool --------------------------------------
-    N = last_pkmap(p)
     hits_g = new_g = flushes_g = ipis = sleeps = rho = cycles = zero
-    if np.any(data_global > 0) or np.any(scan_global > 0):
-        hr_g = kmap.pool_hit_ratio(data_global, scan_global, W, N)
-        # swapout walks the Q = tasks x pte_pages PTE pages cyclically; a page
-        # is still mapped at its next visit if the pool has not wrapped since
-        hs = kmap.scan_hit_ratio(data_global * (1 - hr_g), scan_global,
-                                 T * b.pte_pages_per_task, N)
-        scan_new = scan_global * (1 - hs)
-        hr_g = kmap.pool_hit_ratio(data_global, scan_new, W, N)
-        hits_g = data_global * hr_g + scan_global * hs
-        new_g = data_global * (1 - hr_g) + scan_new
-        flushes_g = new_g / N
-        ipis = flushes_g * (cpus - 1)
-        held_s = data_global * hold_s + scan_global * copy_s       # Little's law
-        sleeps = kmap.sleep_rate(data_global + scan_global, held_s / np.maximum(
-            data_global + scan_global, 1e-300), N, concurrency_cap=T * th)
-        flush_hold = (N * p.cost("pkmap_scan_entry_cycles")
-                      + np.where(cpus > 1, p.cost("ipi_wait_cycles"), 0.0)
-                      + (cpus - 1) * p.cost("ipi_send_cycles") + p.cost("global_flush_cycles"))
-        s_hit = p.cost("pkmap_lock_hold_cycles")
-        s_new = s_hit + p.cost("pkmap_new_cycles")
-        lock_busy = (data_global + scan_global) * s_hit + new_g * p.cost("pkmap_new_cycles") \
-            + flushes_g * flush_hold
-        rho = lock_busy / clock
-        spin = kmap.lock_spin_cycles(
-            rates=(data_global + scan_global - new_g, new_g - flushes_g, flushes_g),
-            holds=(s_hit, s_new, s_new + flush_hold), clock=clock, cpus=cpus)
-        cycles = ((data_global + scan_global) * p.cost("pkmap_fast_cycles")
-                  + new_g * p.cost("pkmap_new_cycles")
-                  + flushes_g * tlb.global_flush_work_cycles(p) + spin)
+    if np.any(data_global > 0) or np.any(scan_global > 0) or np.any(fresh[0] > 0):
+        g = pkmap.global_pool(p, data_global, scan_global, W, T * b.pte_pages_per_task,
+                              hold_s, copy_s, concurrency=T * th, fresh=fresh)
+        hits_g, new_g, flushes_g, ipis = g.hits, g.new, g.flushes, g.ipis
+        sleeps, rho, cycles = g.sleeps, g.lock_utilization, g.cycles
         design_drops = design_drops + flushes_g
 
     # --- per-task pool (u-k-space) ----------------------------------------
@@ -146,8 +151,11 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
         P = p["pool"]
         pool_task = data_pool / T
         others = tlb.other_cpus_in_mm(p)
-        # the piggyback needs a switch into another mm: more threads than CPUs
+        # the piggyback needs a switch into another mm (more threads than CPUs) and no
+        # other CPU still holding the mm in cpu_vm_mask: a CPU that switched to a kernel
+        # thread keeps it lazily, taken as the kernel threads' share of the I/O
         piggy = (p["piggyback"] > 0) & (th == 1) & (C > 0) & (T * th > cpus)
+        safe = np.where(piggy, 1 - p["kthread_io"], 0.0)
         hr_cycle = kmap.pool_hit_ratio(pool_task, 0.0, W, P)
         k = np.where(C > 0, pool_task / np.where(C > 0, C, 1), 0.0)     # accesses per slice
         fill = kmap.draws_to_fill(P, W)
@@ -157,16 +165,20 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
         burst = np.maximum(pages_per_call * h, 1.0)             # highmem pages per read
         flush_piggy = kmap.wraps_in_slice(misses_slice, P, burst) * C
         misses_plain = pool_task * (1 - hr_cycle)
-        pool_new = T * np.where(piggy, misses_piggy, misses_plain)
-        pool_flushes = T * np.where(piggy, flush_piggy, misses_plain / P)
+        pool_new = T * (safe * misses_piggy + (1 - safe) * misses_plain)
+        pool_flushes = T * (safe * flush_piggy + (1 - safe) * misses_plain / P)
         pool_flushes = np.where(data_pool > 0, pool_flushes, 0.0)
         pool_new = np.where(data_pool > 0, pool_new, 0.0)
         pool_hits = np.clip(data_pool - pool_new, 0, None)
         pool_ipis = pool_flushes * others
-        resets = np.where(piggy & (data_pool > 0), T * C * np.minimum(misses_slice, P), 0.0)
+        resets = np.where(data_pool > 0, safe * T * C * np.minimum(misses_slice, P), 0.0)
         pool_sleeps = kmap.sleep_rate(data_pool / T, hold_s, P, concurrency_cap=th) * T
         pool_sleeps = np.where(th > 1, pool_sleeps, 0.0)
-        cycles = cycles + (data_pool * p.cost("ukspace_map_cycles")
+        # threads of one mm share its pool: a per-mm lock in map and unmap, its line
+        # last written by another CPU of the mm with probability others / (1 + others)
+        pool_lock = np.where(th > 1, 2 * (p.cost("lock_op_cycles") + others / (1 + others)
+                                          * p.cost("kmap_lock_line_cycles")), 0.0)
+        cycles = cycles + (data_pool * (p.cost("ukspace_map_cycles") + pool_lock)
                            + pool_flushes * tlb.local_flush_work_cycles(
                                p, others, tlb.any_other_cpu_in_mm(p))
                            + resets * p.cost("pte_clear_cycles"))
@@ -183,9 +195,9 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
     # --- 4G/4G: a CR3 switch on every kernel entry and exit ---------------
     local_flushes = pool_flushes.copy()
     if s.space == "4g4g":
-        entries = T * (calls + p["faults_per_s"])
+        entries = st.kernel_entries
         cr3 = entries * design_constant("4g4g", "cr3_loads_per_kernel_entry")
-        copy_maps = T * calls * pages_per_call * design_constant("4g4g", "user_copy_kmap_per_page")
+        copy_maps = st.user_copy_pages * design_constant("4g4g", "user_copy_kmap_per_page")
         local_flushes = local_flushes + cr3
         invlpg = invlpg + copy_maps
         cycles = cycles + cr3 * p.cost("cr3_reload_cycles") \
@@ -193,10 +205,12 @@ def evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
         atomic_like = atomic_like + copy_maps
         design_drops = design_drops + entries / A      # the TLB is lost once per entry
 
+    # rmap: ptep_to_paddr's kmap_atomic_to_page and the longer u64 pte_chain walks
+    cycles = cycles + pte_high * mechanisms.rmap_cycles(p, st)
     refills = tlb.flush_refills(p, base_drops, design_drops)
     cycles = cycles + refills * p.cost("tlb_refill_cycles")
 
-    kmaps = data_global + scan_global + data_pool + atomic_like
+    kmaps = data_global + scan_global + fresh[0] + data_pool + atomic_like
     total_cycles = cycles
     return {
         "lowmem_bytes": sp.lowmem,

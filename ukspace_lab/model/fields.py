@@ -82,6 +82,8 @@ def cost_problem(name: str, value: float) -> str:
     nothing): the clock divides every cycle count, the live fraction is a share of the TLB."""
     if name == "clock_hz" and not value > 0:
         return "the clock must be > 0 Hz (every cycle count is divided by it)"
+    if name == "cache_line_bytes" and not value >= 1:
+        return "a cache line is at least 1 byte (line counts are divided by it)"
     if name == "tlb_live_fraction" and value > 1:
         return "a share of the TLB's entries, from 0 to 1"
     if name == "tlb_entries" and value != int(value):

@@ -17,12 +17,12 @@ import numpy as np
 from ..errors import ScenarioError
 from .costs import COST_FIELDS, cost_table, cpu_models
 from .geometry import SPLITS
-from .kernel import ERAS, READ_KMAPS, kernel_era
+from .kernel import ALL_ERAS, EXEC_COPIES, GATED, READ_KMAPS, era_index, kernel_era
 from .scenario import SWEEP_ALIASES, Scenario
 
 AUTO = -1.0
-_ERA_FIELDS = tuple(f.name for f in fields(kernel_era(ERAS[0]).__class__)
-                    if f.name not in ("name", "description"))
+_ERA_FIELDS = tuple(f.name for f in fields(kernel_era(ALL_ERAS[0]).__class__)
+                    if f.name not in ("name", "description", "version", *GATED))
 
 
 @dataclass(frozen=True)
@@ -59,18 +59,35 @@ class Points:
         """A cost figure per point (data/costs.yaml, with overrides)."""
         return self.columns[f"cost.{name}"]
 
+    def at_cost_level(self, level: str) -> Points:
+        """These points with every cost figure at its ``low`` or ``high`` end (overrides
+        stay pinned): the ends of the cpu_overhead_pct interval."""
+        src = {"low": "costlow.", "high": "costhigh."}[level]
+        cols = dict(self.columns)
+        cols.update({"cost." + k[len(src):]: v for k, v in self.columns.items()
+                     if k.startswith(src)})
+        return Points(cols, self.axes, self.labels)
+
 
 def _numeric(scn: Scenario) -> dict[str, float]:
     """The scenario's inputs as numbers (codes for choices, -1 for auto)."""
     m, w, u = scn.machine, scn.workload, scn.ukspace
-    read_kmap = w.read_kmap if w.read_kmap != "auto" else kernel_era(m.kernel).read_kmap
+    k = kernel_era(m.kernel)
+    read_kmap = w.read_kmap if w.read_kmap != "auto" else k.read_kmap
     return {
         "pae": float(m.arch == "i386-pae"),
         "ram": float(m.ram),
         "phys_hole": float(m.phys_hole),
         "cpus": float(m.cpus),
+        "apic": {"auto": AUTO, "flat": 0.0, "clustered": 1.0}[m.apic],
         "page_offset": float(SPLITS[m.split]),
-        "era_index": float(ERAS.index(m.kernel)),
+        "era_index": float(era_index(m.kernel)),
+        # version-gated constants (kernels.yaml gated) of the version machine.kernel names;
+        # read like era constants, p.era("hz")
+        **{f"era.{g}": float(EXEC_COPIES.index(getattr(k, g)) if g == "exec_copy"
+                             else getattr(k, g)) for g in GATED},
+        "hz": float(k.hz if m.hz == "auto" else m.hz),
+        "interrupts_per_s": float(m.interrupts_per_s),
         "cpu_index": float(cpu_models().index(m.cpu_model)),
         "tasks": float(w.tasks),
         "threads": float(w.threads_per_task),
@@ -88,11 +105,18 @@ def _numeric(scn: Scenario) -> dict[str, float]:
         "faults_per_s": float(w.faults_per_s),
         "ctxsw_per_s": float(w.ctxsw_per_s),
         "forks_per_s": float(w.forks_per_s),
+        "execs_per_s": float(w.execs_per_s),
+        "exits_per_s": float(w.forks_per_s if w.exits_per_s == "auto" else w.exits_per_s),
+        "exec_arg_pages": float(w.exec_arg_pages),
+        "exec_strings": float(w.exec_strings),
+        "syscalls_per_s": float(w.syscalls_per_s),
+        "cpu_bound": float(w.cpu_bound),
         "scan_pages_per_s": float(w.scan_pages_per_s),
         "read_kmap": float(READ_KMAPS.index(read_kmap)),
         "atomic_fallback": float(w.atomic_fallback_fraction),
         "copy_fault_p": float(w.copy_fault_probability),
         "fault_sleep_s": float(w.fault_sleep_ms) / 1000.0,
+        "kthread_io": float(w.kthread_io_share),
         "pool": float(u.pool_entries),
         "carve_user": float(u.carve_from == "user"),
         "region_size": 0.0 if u.region_size == "auto" else float(u.region_size),
@@ -197,18 +221,49 @@ def _era_number(era: str, name: str) -> float:
     return float(READ_KMAPS.index(value) if isinstance(value, str) else value)
 
 
+PER_TASK_RATES = ("reads_per_s", "writes_per_s", "faults_per_s", "ctxsw_per_s", "forks_per_s",
+                  "execs_per_s", "exits_per_s", "syscalls_per_s")
+
+
+def cpu_share(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """A CPU-bound task's share of the CPUs: min(1, cpus / (tasks x threads)); 1 when the
+    workload is not CPU-bound (its rates are per task of wall time)."""
+    share = np.minimum(1.0, cols["cpus"] / (cols["tasks"] * cols["threads"]))
+    return np.where(cols["cpu_bound"] > 0, share, 1.0)
+
+
 def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
-    """Gather each point's era constants and cost figures into columns."""
+    """Gather each point's era constants and cost figures into columns; a CPU-bound
+    workload's per-task rates (rates while running) become rates per second of wall
+    time, scaled by :func:`cpu_share`."""
+    share = cpu_share(cols)
+    for name in PER_TASK_RATES:
+        cols[name] = cols[name] * share
     era_idx = cols["era_index"].astype(int)
     for name in _ERA_FIELDS:
-        cols[f"era.{name}"] = np.array([_era_number(e, name) for e in ERAS])[era_idx]
+        cols[f"era.{name}"] = np.array([_era_number(e, name) for e in ALL_ERAS])[era_idx]
     cpu_idx = cols["cpu_index"].astype(int)
-    tables = [cost_table(m) for m in cpu_models()]
-    for name in COST_FIELDS:
-        own = np.array([float(getattr(t, name)) for t in tables])[cpu_idx]
-        override = cols[f"costov.{name}"]
-        cols[f"cost.{name}"] = np.where(np.isnan(override), own, override)
+    for level, prefix in (("value", "cost."), ("low", "costlow."), ("high", "costhigh.")):
+        tables = [cost_table(m, level=level) for m in cpu_models()]
+        for name in COST_FIELDS:
+            own = np.array([float(getattr(t, name)) for t in tables])[cpu_idx]
+            override = cols[f"costov.{name}"]        # an override pins every level
+            cols[f"{prefix}{name}"] = np.where(np.isnan(override), own, override)
+        legacy_lumped_costs(cols, prefix)
     return Points(columns=cols, axes=axes)
+
+
+def legacy_lumped_costs(cols: dict[str, np.ndarray], prefix: str = "cost.") -> None:
+    """The 0.2 lumped figures the 0.2 simulator still reads (pkmap_fast_cycles and
+    pkmap_lock_hold_cycles: both lock sections of a hit), derived from the line costs.
+    Not costs of the model and not keys: only until the simulator reads the
+    per-mechanism figures (docs/kmap-mechanics.md)."""
+    c = {k[len(prefix):]: v for k, v in cols.items() if k.startswith(prefix)}
+    remote = (cols["cpus"] - 1) / np.maximum(cols["cpus"], 1)
+    sections = (c["kmap_high_hold_cycles"] + c["kunmap_hold_cycles"]
+                + 2 * (c["lock_op_cycles"] + remote * c["kmap_lock_line_cycles"]))
+    cols[f"{prefix}pkmap_fast_cycles"] = sections
+    cols[f"{prefix}pkmap_lock_hold_cycles"] = sections
 
 
 __all__ = ["Points", "axis_key", "points_from_arrays", "points_from_scenario",

@@ -120,22 +120,81 @@ def sleep_rate(rate, hold_s, N, concurrency_cap=np.inf):
     return np.where(np.asarray(concurrency_cap) >= N, rate * pdtrc(N - 1, held), 0.0)
 
 
-def lock_spin_cycles(rates, holds, clock, cpus):
-    """Cycles per second spent spinning on kmap_lock (Pollaczek-Khinchine, M/G/1).
+def _mva_wait(rates, holds, cpus):
+    """Mean wait per acquisition (seconds) of ``cpus`` finite sources on one lock:
+    mean-value analysis with the pooled residual hold (docs/kmap-mechanics.md
+    sec. 4); never more than cpus-1 waiters."""
+    lam = sum(rates)
+    lam_safe = np.where(lam > 0, lam, 1.0)
+    m1 = sum(r * h for r, h in zip(rates, holds, strict=True)) / lam_safe
+    m2 = sum(r * h * h for r, h in zip(rates, holds, strict=True)) / lam_safe
+    resid = np.where(m1 > 0, m2 / (2 * np.where(m1 > 0, m1, 1.0)), 0.0)
+    n = np.broadcast_to(np.asarray(cpus, dtype=float), lam.shape)
+    think = np.maximum(n / lam_safe - m1, 0.0)
+    q, u, x, r_n = (np.zeros(lam.shape) for _ in range(4))
+    for k in range(1, int(np.max(n, initial=1)) + 1):
+        live = n >= k
+        r_k = m1 + m1 * (q - u) + resid * u
+        x_k = k / np.maximum(think + r_k, 1e-300)
+        r_n = np.where(live, r_k, r_n)
+        x = np.where(live, x_k, x)
+        q = np.where(live, x_k * r_k, q)
+        u = np.where(live, x_k * m1, u)
+    return x, r_n - m1
 
-    ``rates`` are acquisitions per second of each kind (a hit, a new mapping, a
-    new mapping that wraps and runs flush_tlb_all() under the lock) and
-    ``holds`` their lock hold in cycles. The rare, long wrap holds dominate the
-    second moment. One CPU never spins.
+
+def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0):
+    """Cycles per second spent spinning on kmap_lock, the CPUs a finite source.
+
+    ``rates``/``holds`` (acquisitions per second, cycles) are the short sections:
+    kmap_high hits and new mappings, kunmap_high, and a wrap's own kmap_high part.
+    Their spin is the finite-source mean-value analysis (:func:`_mva_wait`). The long
+    part of a wrap (``wraps`` per second, ``wrap_hold`` cycles of
+    flush_all_zero_pkmaps and flush_tlb_all) is charged directly: each of the cpus-1
+    other CPUs next asks for the lock after an exponential time of mean
+    ``Z = cpus/rate`` and spins to the wrap's end, ``S - Z (1 - exp(-S/Z))``
+    (docs/kmap-mechanics.md sec. 4). So no more than cpus-1 CPUs ever spin. One CPU
+    never spins.
     """
-    lam = sum(np.asarray(r, dtype=float) for r in rates)
-    s1 = sum(np.asarray(r, dtype=float) * np.asarray(h, dtype=float) / clock
-             for r, h in zip(rates, holds, strict=True))
-    s2 = sum(np.asarray(r, dtype=float) * (np.asarray(h, dtype=float) / clock) ** 2
-             for r, h in zip(rates, holds, strict=True))
-    rho = np.minimum(s1, 0.95)
-    wait_s = s2 / (2 * (1 - rho))
-    return np.where(np.asarray(cpus) > 1, lam * wait_s * clock, 0.0)
+    rates = [np.asarray(r, dtype=float) for r in rates]
+    holds = [np.asarray(h, dtype=float) / clock for h in holds]
+    lam = sum(rates)
+    n = np.asarray(cpus, dtype=float)
+    x, wait = _mva_wait(rates, holds, n)
+    short = x * wait
+    S = np.asarray(wrap_hold, dtype=float) / clock
+    Z = n / np.where(lam > 0, lam, 1.0)
+    per_cpu = S + Z * np.expm1(-S / Z)
+    long = np.asarray(wraps, dtype=float) * (n - 1) * per_cpu
+    return np.where((n > 1) & (lam > 0), (short + long) * clock, 0.0)
+
+
+def held_slots(held_kmaps, N):
+    """Pool slots held (count > 1) at a wrap: the kmaps in flight by Little's law,
+    at most N - 1 (one slot is the one being mapped)."""
+    return np.clip(np.asarray(held_kmaps, dtype=float), 0.0, np.asarray(N, dtype=float) - 1)
+
+
+def wrap_flushes(new_rate, N, held):
+    """Wraps per second: map_new_virtual() skips held slots, so a wrap comes every
+    N - held new mappings (review finding 11)."""
+    return np.asarray(new_rate, dtype=float) / (np.asarray(N, dtype=float) - held)
+
+
+def scan_primitive(access: str) -> str:
+    """The primitive an out-of-context PTE walk can use. 2.4's swap_out_mm() holds
+    page_table_lock across swap_out_vma/pgd/pmd (2.4.15 mm/vmscan.c:219-249) and the
+    rmap walks hold it too (2.6.11 mm/rmap.c), while kmap() may sleep in
+    map_new_virtual(): a persistent "kmap" there is kmap_atomic."""
+    return "atomic" if access == "kmap" else access
+
+
+def mean_mapcount(T, shared, text, private, stack, page):
+    """E[mapcount] of a page an rmap walk visits, pages taken uniformly: the shared
+    segment and text are mapped by all T tasks, private and stack pages by one."""
+    S = (np.asarray(shared, dtype=float) + text) / page
+    P = (np.asarray(private, dtype=float) + stack) / page
+    return (S * T + T * P) / np.maximum(S + T * P, 1.0)
 
 
 def scan_hit_ratio(data_miss_rate, scan_rate, Q, N):

@@ -26,7 +26,7 @@ from ..units import GiB, MiB
 from .costs import COST_FIELDS, cpu_models
 from .feasibility import feasibility_problems
 from .fields import Cost, Count, Duration, Fraction, Rate, Size, SweepValue, Text, cost_problem
-from .kernel import kernel_era
+from .kernel import kernel_era, resolve
 from .strategies import strategy_names
 
 SWEEP_ALIASES = {
@@ -57,9 +57,29 @@ class MachineConfig(_Strict):
     ram: Size = 16 * GiB
     cpus: Count = Field(16, ge=1, le=64)
     split: Literal["3G/1G", "2G/2G", "1G/3G"] = "3G/1G"
-    kernel: Literal["2.4.18", "2.5", "2.6", "modern"] = "2.4.18"
+    kernel: Text = "2.4.18"
     cpu_model: str = "pentium3-xeon"
     phys_hole: Size = 0
+    hz: Count | Auto = "auto"
+    interrupts_per_s: Rate = Field(0.0, ge=0)
+    apic: Literal["auto", "flat", "clustered"] = "auto"
+
+    @field_validator("kernel")
+    @classmethod
+    def _known_kernel(cls, v: str) -> str:
+        try:
+            resolve(v)
+        except KeyError as exc:
+            raise ValueError(str(exc.args[0]).replace(f"unknown kernel {v!r}; ", "")) from None
+        return v
+
+    @field_validator("hz")
+    @classmethod
+    def _tick(cls, v: int | str) -> int | str:
+        if v != "auto" and not 1 <= v <= 10000:
+            raise ValueError("timer ticks per second per CPU, from 1 to 10000 (or auto: "
+                             "the kernel's HZ)")
+        return v
 
     @field_validator("cpu_model")
     @classmethod
@@ -101,11 +121,18 @@ class WorkloadConfig(_Strict):
     faults_per_s: Rate = Field(100.0, ge=0)
     ctxsw_per_s: Rate = Field(500.0, ge=0)
     forks_per_s: Rate = Field(0.0, ge=0)
+    execs_per_s: Rate = Field(0.0, ge=0)
+    exits_per_s: Rate | Auto = "auto"
+    exec_arg_pages: Count = Field(2, ge=1, le=8192)
+    exec_strings: Count = Field(60, ge=1, le=131072)
+    syscalls_per_s: Rate = Field(0.0, ge=0)
+    cpu_bound: bool = False
     scan_pages_per_s: Rate = Field(10000.0, ge=0)
     read_kmap: Literal["auto", "kmap", "atomic", "local"] = "auto"
     atomic_fallback_fraction: Fraction = Field(0.0, ge=0, le=1)
     copy_fault_probability: Fraction = Field(0.0, ge=0, le=1)
     fault_sleep_ms: Duration = Field(10.0, ge=0)
+    kthread_io_share: Fraction = Field(0.0, ge=0, le=1)
 
     @field_validator("read_size")
     @classmethod

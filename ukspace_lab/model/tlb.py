@@ -63,23 +63,64 @@ def flush_refills(p: Points, base_drops, design_drops) -> np.ndarray:
     return busy_cpus(p) * L * lam * (k / (lam + k) - k_b / (lam + k_b))
 
 
-def global_flush_work_cycles(p: Points) -> np.ndarray:
-    """Machine-wide cycles of one flush_tlb_all() without the refills it causes."""
+APIC_AUTO_CLUSTERED_ABOVE = 8   # flat logical APIC mode addresses at most 8 CPUs (one bit each)
+
+
+def clustered_apic(p: Points) -> np.ndarray:
+    """machine.apic per point: clustered (NUMA-Q sequenced unicast) or flat; ``auto``
+    is clustered above 8 CPUs, where flat logical mode runs out of destination bits."""
+    return np.where(p["apic"] < 0, p["cpus"] > APIC_AUTO_CLUSTERED_ABOVE, p["apic"] > 0)
+
+
+def ipi_send_cycles(p: Points, targets, any_target=None) -> np.ndarray:
+    """Cycles to send one flush IPI to ``targets`` CPUs (expected). A clustered APIC
+    (NUMA-Q, machine.apic) sends a sequenced unicast per target
+    (``send_IPI_mask_sequence`` with ``apic_wait_icr_idle``, 2.4.15 smp.c); a flat APIC
+    one message, the ALLBUT shortcut or a logical mask (``any_target``: the chance
+    that there is a target at all, default 1 if targets > 0)."""
+    targets = np.asarray(targets, dtype=float)
+    if any_target is None:
+        any_target = np.where(targets > 0, 1.0, 0.0)
+    return np.where(clustered_apic(p), targets * p.cost("ipi_send_cycles"),
+                    any_target * p.cost("ipi_allbut_cycles"))
+
+
+def ipi_wait_cycles(p: Points, targets, any_target=None) -> np.ndarray:
+    """Cycles the sender of smp_call_function(wait=1) spins: a base round trip, and
+    its call_data line moves twice per target (``started``/``finished``)."""
+    targets = np.asarray(targets, dtype=float)
+    if any_target is None:
+        any_target = np.where(targets > 0, 1.0, 0.0)
+    return any_target * p.cost("ipi_wait_cycles") + targets * p.cost("ipi_wait_per_cpu_cycles")
+
+
+def flush_sender_cycles(p: Points) -> np.ndarray:
+    """The sender's part of one flush_tlb_all(): its own flush, the IPIs to the cpus-1
+    others and the wait for them. In flush_all_zero_pkmaps() it runs under kmap_lock."""
     others = p["cpus"] - 1
-    return (p["cpus"] * p.cost("global_flush_cycles")
-            + others * (p.cost("ipi_send_cycles") + p.cost("ipi_receive_cycles"))
-            + np.where(others > 0, p.cost("ipi_wait_cycles"), 0.0))
+    return (p.cost("global_flush_cycles") + ipi_send_cycles(p, others)
+            + ipi_wait_cycles(p, others))
+
+
+def global_flush_work_cycles(p: Points) -> np.ndarray:
+    """Machine-wide cycles of one flush_tlb_all() without the refills it causes: the
+    sender's part and each other CPU's interrupt and __flush_tlb_all()."""
+    others = p["cpus"] - 1
+    return flush_sender_cycles(p) + others * (p.cost("ipi_receive_cycles")
+                                              + p.cost("global_flush_cycles"))
 
 
 def local_flush_work_cycles(p: Points, remote_cpus, any_remote=None) -> np.ndarray:
     """Cycles of one mm-scoped flush without refills: CR3 reloads and the IPIs;
     the sender waits for acks only when some other CPU was interrupted
     (``any_remote``: the probability of that, default 1 if remote_cpus > 0)."""
+    remote_cpus = np.asarray(remote_cpus, dtype=float)
     if any_remote is None:
         any_remote = np.where(remote_cpus > 0, 1.0, 0.0)
     return (p.cost("cr3_reload_cycles") * (1 + remote_cpus)
-            + remote_cpus * (p.cost("ipi_send_cycles") + p.cost("ipi_receive_cycles"))
-            + any_remote * p.cost("ipi_wait_cycles"))
+            + ipi_send_cycles(p, remote_cpus, any_remote)
+            + remote_cpus * p.cost("ipi_receive_cycles")
+            + ipi_wait_cycles(p, remote_cpus, any_remote))
 
 
 def any_other_cpu_in_mm(p: Points) -> np.ndarray:
@@ -100,26 +141,6 @@ def any_other_cpu_in_mm(p: Points) -> np.ndarray:
 def refills_per_flush(p: Points) -> np.ndarray:
     """TLB refills one CPU takes after a full flush (live fraction of its TLB)."""
     return p.cost("tlb_entries") * p.cost("tlb_live_fraction")
-
-
-def global_flush_cycles(p: Points) -> np.ndarray:
-    """Machine-wide cycles of one flush_tlb_all(): every CPU flushes and refills,
-    the sender builds and sends cpus-1 IPIs and waits for their acks."""
-    cpus = p["cpus"]
-    others = cpus - 1
-    return (cpus * (p.cost("global_flush_cycles")
-                    + refills_per_flush(p) * p.cost("tlb_refill_cycles"))
-            + others * (p.cost("ipi_send_cycles") + p.cost("ipi_receive_cycles"))
-            + np.where(others > 0, p.cost("ipi_wait_cycles"), 0.0))
-
-
-def local_flush_cycles(p: Points, remote_cpus) -> np.ndarray:
-    """Cycles of one mm-scoped flush: a CR3 reload and refills here, plus an IPI
-    and the same work on each CPU in the mm's cpu_vm_mask (flush_tlb_mm())."""
-    one = p.cost("cr3_reload_cycles") + refills_per_flush(p) * p.cost("tlb_refill_cycles")
-    return (one * (1 + remote_cpus)
-            + remote_cpus * (p.cost("ipi_send_cycles") + p.cost("ipi_receive_cycles"))
-            + np.where(remote_cpus > 0, p.cost("ipi_wait_cycles"), 0.0))
 
 
 def other_cpus_in_mm(p: Points) -> np.ndarray:

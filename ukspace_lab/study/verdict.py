@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from ..model.inputs import points_from_scenario
+from ..model.kernel import kernel_era
 from ..model.layout import address_space
 from ..model.record import Evaluation, evaluation
 from ..model.scenario import Scenario
@@ -31,7 +32,7 @@ from .rows import CPU_NOISE_PCT, Comparison, Row, compare, rows_from
 
 PROPOSAL = "ukspace"
 ERA_BASELINE = {"2.4.18": "mainline", "2.5": "mainline", "2.6": "highpte",
-                "modern": "kmap-local"}
+                "modern": "kmap-local", "2.5-late": "mainline", "2.6.3x": "highpte"}
 DECISIVE = ("capacity", "ipis", "cpu")   # flushes count through their IPIs and cycles
 
 
@@ -138,7 +139,7 @@ def overall(decisions: Mapping[str, Decision]) -> str:
 
 def default_baseline(scn: Scenario) -> str:
     """The design the scenario's kernel era shipped."""
-    return ERA_BASELINE[scn.machine.kernel]
+    return ERA_BASELINE[kernel_era(scn.machine.kernel).name]
 
 
 def _check_names(proposal: str, baseline: str) -> None:
