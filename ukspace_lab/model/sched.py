@@ -15,7 +15,7 @@ import numpy as np
 import yaml
 
 from ..resources import data_file
-from .kernel import ERAS
+from .kernel import ALL_ERAS
 
 POLICIES = ("uniform", "goodness")
 
@@ -37,7 +37,7 @@ def policy(era: str) -> str:
 
 def policy_code(era_index: float) -> int:
     """The policy of the era at ``era_index`` (Points' ``era_index``) as its POLICIES index."""
-    return POLICIES.index(policy(ERAS[int(era_index)]))
+    return POLICIES.index(policy(ALL_ERAS[int(era_index)]))
 
 
 @cache
@@ -48,7 +48,7 @@ def sched_constant(key: str) -> float:
 
 def goodness_points(p) -> np.ndarray:
     """True at every point whose era runs 2.4's goodness() (Points' ``era_index``)."""
-    codes = np.array([POLICIES.index(policy(e)) for e in ERAS])
+    codes = np.array([POLICIES.index(policy(e)) for e in ALL_ERAS])
     return codes[np.asarray(p["era_index"]).astype(int)] == POLICIES.index("goodness")
 
 

@@ -5,12 +5,14 @@ copy faults, for the copy plus ``fault_sleep_ms`` while its thread sleeps.
 Both durations are constants, so releases come out of each ring in time
 order; the loop drains them before every event. A release drops
 ``pkmap_count`` (or the per-mm pool's count) by one, as ``kunmap_high()``
-does, and wakes the thread if it slept.
+does (taking kmap_lock for it: the second arrival of a global kmap), and wakes
+the thread if it slept.
 """
 
 from __future__ import annotations
 
 from ._jit import jit
+from .lock import kunmap_high
 from .runq import runq_push
 from .state import (
     I_Q0H,
@@ -38,6 +40,7 @@ def _release(w, ring):
     w.ist[ni] -= 1
     if kind == K_GLOBAL:
         w.g_slot[0, slot] -= 1
+        kunmap_high(w, t)                  # its own take of kmap_lock
     elif kind == K_POOL:
         w.p_slot[mm, 0, slot] -= 1
     if thread >= 0:

@@ -19,9 +19,15 @@ from ._jit import jit
 (P_RTOT, P_RCALL, P_RFAULT, P_RCTX, P_RFORK, P_RSCAN, P_H, P_W, P_PPC, P_PF, P_FB,
  P_COPY, P_SLEEP, P_CLOCK, P_N, P_P, P_FLUSH_ALWAYS, P_L, P_LAM, P_T, P_TH, P_CPUS, P_A,
  P_PTE_PAGES, P_Q, P_TEND, P_MAXEV, P_BINW, P_DATA, P_OWN, P_OTHER, P_FORKC, P_PTE_HIGH,
- P_IS4G, P_PIGGY, P_CR3_PER_ENTRY, P_COPY_MAPS, P_PK_FAST, P_PK_NEW, P_PK_SCAN, P_PK_LOCK,
+ P_IS4G, P_PIGGY, P_CR3_PER_ENTRY, P_COPY_MAPS, P_SK, P_SNEW, P_PK_SCAN, P_SU,
  P_KATOMIC, P_INVLPG, P_CR3, P_GFLUSH, P_IPI_SEND, P_IPI_RECV, P_IPI_WAIT, P_UKMAP,
- P_PTECLR, P_REFILL, P_SCHED, NPAR) = range(53)
+ P_PTECLR, P_REFILL, P_SCHED, P_WENTRY, P_WLINES, P_FSEND, P_CLUSTER, P_IPI_ALLBUT,
+ P_IPI_WPC, P_LOCKOP, P_LINE, P_KTH, P_KDATA, P_RTEAR, P_TEAR, P_RARG, P_ARG_FRESH,
+ P_ARG_G, P_ARG_L, P_RENTRY, P_RMAPCYC, NPAR) = range(71)
+# P_RFAULT: the own-context PTE-page map stream (model/mechanisms.py own_pte_maps),
+# P_RFORK: fork's child PTE-page maps, P_RTEAR: exec's out-of-context teardown maps
+# (access P_TEAR), P_RARG: exec's argument kmaps (shares P_ARG_G global, P_ARG_L local,
+# the rest the pool), P_RENTRY: 4G/4G kernel entries (P_COPY_MAPS user-copy maps each)
 
 # scheduler codes (P_SCHED): model.sched.POLICIES
 SCHED_UNIFORM, SCHED_GOODNESS = range(2)
@@ -65,7 +71,8 @@ World = namedtuple("World", [
     "g_hash",   # int64[2, HG]: page -> slot
     "p_slot",   # int64[T, 2, P]: per-mm pool count, page
     "p_hash",   # int64[T, 2, HP]
-    "p_meta",   # int64[T, 2]: last slot, span of slots that may be mapped
+    "p_meta",   # int64[T, 3]: last slot, span of slots that may be mapped, the CPU
+                #   that last took the mm's pool lock
     "q_t",      # float64[2, QC]: release times, short holds and long (faulting) holds
     "q_i",      # int64[2, QC, 4]: kind, mm, slot, thread to wake (-1 none)
     "hist",     # int64[HIST_BINS]: kmap wait, log2 ns bins (bin 0: no wait)
@@ -122,7 +129,8 @@ def new_world(par: np.ndarray) -> World:
         p_slot=np.stack([np.zeros((pT, pP), dtype=np.int64),
                          np.full((pT, pP), EMPTY, dtype=np.int64)], axis=1),
         p_hash=np.full((pT, 2, _pow2(2 * pP)), EMPTY, dtype=np.int64),
-        p_meta=np.stack([np.full(pT, -1, dtype=np.int64), np.zeros(pT, dtype=np.int64)], axis=1),
+        p_meta=np.stack([np.full(pT, -1, dtype=np.int64), np.zeros(pT, dtype=np.int64),
+                         np.full(pT, -1, dtype=np.int64)], axis=1),
         q_t=np.zeros((2, qc)), q_i=np.zeros((2, qc, 4), dtype=np.int64),
         hist=np.zeros(HIST_BINS, dtype=np.int64), bins=np.zeros(TIME_BINS, dtype=np.int64),
     )
