@@ -48,7 +48,7 @@ def test_a_design_is_one_row_of_the_strategy_table(toy_data, tmp_path, widget_ma
         {k: v for k, v in rows["highpte"].items() if k != "strategy"}
     mail = _run([*cli, "writeup", "default", "--strategies", "mainline,ukspace,toypte"],
                 toy_data, ROOT)
-    assert sum(line.startswith("toypte ") for line in mail.splitlines()) == 2  # both tables
+    assert sum(line.startswith("toypte ") for line in mail.splitlines()) == 3  # all tables
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     shutil.copy(ROOT / "notebooks" / "01-proposal.ipynb", nbs)

@@ -112,6 +112,19 @@ def test_cpu_bound_rates_scale_with_the_cpu_share():
     assert st.faults[0] == pytest.approx(200)       # 2 tasks, 4 CPUs: share 1
 
 
+def test_a_uniprocessor_takes_irq0_alone():
+    """C12's box: one CPU, HZ forced to 1000, a pure user-space loop: 1000 timer
+    interrupts/s (no local APIC timer beside IRQ0), so 4G/4G loads CR3 2000 times/s."""
+    scn = load_scenario("default", {
+        "machine.kernel": "2.6.4-rc3-mm3", "machine.cpus": 1, "machine.ram": "1GiB",
+        "machine.hz": 1000, "workload.tasks": 1, "workload.shared_segment": 0,
+        "workload.reads_per_s": 0, "workload.faults_per_s": 0, "workload.ctxsw_per_s": 0,
+        "workload.scan_pages_per_s": 0, "strategies": ["mainline", "4g4g"]})
+    p = points_from_scenario(scn)
+    assert mechanisms.ticks(p)[0] == 1000
+    assert evaluate(scn).set_index("strategy").loc["4g4g"].local_tlb_flushes_per_s == 2000
+
+
 def _rows():
     with open(data_file("kernels.yaml"), encoding="utf-8") as fh:
         return yaml.safe_load(fh)
@@ -157,3 +170,32 @@ def test_a_bad_kernel_is_refused_naming_the_key(bad):
     with pytest.raises(ScenarioError) as exc:
         load_scenario("default", {"machine.kernel": bad})
     assert "machine.kernel" in str(exc.value) and "2.6.32" in str(exc.value)
+
+
+def test_json_names_the_era_used():
+    ev = evaluation(load_scenario("default", {"machine.kernel": "2.6.32"}))
+    assert ev.to_json("default")["kernel_era"] == {"given": "2.6.32", "era": "2.6.3x",
+                                                   "version": "2.6.32"}
+
+
+def test_every_event_counts_against_the_cpu_bound():
+    """A billion syscalls per second per task on 16 x 700 MHz is refused, naming them."""
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("default", {"workload.syscalls_per_s": 1e9})
+    assert "syscalls_per_s" in str(exc.value)
+
+
+def test_a_larger_pkmap_pool_wraps_less_often():
+    """One task kmaps 1000 new highmem pages/s (1 TiB file set, practically no hits): a
+    wrap per LAST_PKMAP new mappings, 1000/512 flushes/s with 2.4's PAE pool and
+    1000/4096 with C2/C3's 4096-slot pool (machine.last_pkmap)."""
+    base = {"machine.kernel": "2.4.18", "machine.arch": "i386-pae", "machine.cpus": 4,
+            "workload.tasks": 1, "workload.reads_per_s": 1000, "workload.read_size": 4096,
+            "workload.highmem_cache_fraction": 1.0, "workload.file_set": "1TiB",
+            "workload.faults_per_s": 0, "workload.ctxsw_per_s": 0,
+            "workload.scan_pages_per_s": 0, "strategies": ["mainline"]}
+    for slots, expect in (("auto", 1000 / 512), (4096, 1000 / 4096)):
+        row = evaluate(load_scenario("default", {**base, "machine.last_pkmap": slots})).iloc[0]
+        assert row.global_tlb_flushes_per_s == pytest.approx(expect, rel=0.01)
+    with pytest.raises(ScenarioError, match="machine.last_pkmap"):
+        load_scenario("default", {"machine.last_pkmap": 1000})

@@ -71,3 +71,25 @@ def test_highpte_puts_no_pte_page_in_lowmem(over):
     if row.highmem_bytes > 0:
         upper = 32 + 3 * 4096  # PAE pgd slab object + 3 pmd pages per mm
         assert row.pagetable_lowmem_bytes == scn.workload.tasks * upper
+
+
+@SETTINGS
+@given(machines, st.floats(0, 0.5), st.floats(0, 50))
+def test_a_held_slot_never_lowers_flushes(over, p_fault, sleep_ms):
+    """Copies that fault and sleep hold their slot longer; map_new_virtual() skips
+    held slots, so a wrap comes every N - held new mappings, never fewer flushes."""
+    fixed = {**over, "machine.kernel": "2.4.18", "workload.highmem_cache_fraction": 0.9}
+    free = scenario(fixed)
+    held = scenario({**fixed, "workload.copy_fault_probability": p_fault,
+                     "workload.fault_sleep_ms": sleep_ms})
+    a = evaluate(free).set_index("strategy").global_tlb_flushes_per_s
+    b = evaluate(held).set_index("strategy").global_tlb_flushes_per_s
+    assert (b.to_numpy() >= a.to_numpy() * (1 - 1e-9) - 1e-12).all()
+
+
+@SETTINGS
+@given(machines)
+def test_cpu_interval_holds_the_point(over):
+    df = evaluate(scenario(over))
+    assert (df.cpu_overhead_pct_low <= df.cpu_overhead_pct).all()
+    assert (df.cpu_overhead_pct <= df.cpu_overhead_pct_high).all()

@@ -42,14 +42,16 @@ from .strategies import design_constant, strategy
 
 @lru_cache(maxsize=4096)
 def _space(kernel: str, pae: bool, split: str, region_size: float, pool_entries: int,
-           carve_from: str, window: bool, pool: bool) -> tuple[float, float, float, float]:
-    """(region, region need, MAXMEM, TASK_SIZE) of a split-kernel design."""
+           carve_from: str, window: bool, pool: bool,
+           last_pkmap: int = 0) -> tuple[float, float, float, float]:
+    """(region, region need, MAXMEM, TASK_SIZE) of a split-kernel design (``last_pkmap``:
+    machine.last_pkmap, 0 for the era's)."""
     era = kernel_era(kernel)
     po = float(geo.SPLITS[split])
     region = float(geo.region_bytes(po, pae, era.pae_pmd_pages, float(pool_entries),
                                     window, pool, region_size)) if (window or pool) else 0.0
     need = float(geo.region_need(po, pae, float(pool_entries), window, pool))
-    slots = float(geo.last_pkmap(pae, era.last_pkmap_nonpae, era.last_pkmap_pae))
+    slots = float(last_pkmap or geo.last_pkmap(pae, era.last_pkmap_nonpae, era.last_pkmap_pae))
     _, boot = geo.fixmap_start(float(era.fixaddr_top), era.fixmap_permanent_pages,
                                era.km_type_nr, era.nr_cpus, era.fixmap_boot_pages)
     pk = float(geo.pkmap_base(pae, era.pkmap_dynamic, float(era.pkmap_base), boot, slots))
@@ -65,7 +67,7 @@ def _split_space(scn: Any, window: bool, pool: bool) -> tuple[float, float, floa
     m, u = scn.machine, scn.ukspace
     given = 0.0 if u.region_size == "auto" else float(u.region_size)
     return _space(m.kernel, m.arch == "i386-pae", m.split, given, u.pool_entries,
-                  u.carve_from, window, pool)
+                  u.carve_from, window, pool, 0 if m.last_pkmap == "auto" else m.last_pkmap)
 
 
 def _user_space(scn: Any, s: Any) -> tuple[float, str]:
@@ -144,13 +146,16 @@ def _machine_problems(scn: Any) -> list[str]:
                         f"{refill:.3g} cycles: refilling after one flush would take more than a "
                         f"second of the CPU (costs.clock_hz = {clock:.3g})")
     pages = math.ceil(w.read_size / PAGE_SIZE)
+    exits = w.forks_per_s if w.exits_per_s == "auto" else w.exits_per_s
     events = (w.tasks * ((w.reads_per_s + w.writes_per_s) * pages + w.faults_per_s
-                         + w.ctxsw_per_s + w.forks_per_s) + w.scan_pages_per_s)
+                         + w.ctxsw_per_s + w.forks_per_s + w.execs_per_s + exits
+                         + w.syscalls_per_s) + w.scan_pages_per_s + m.interrupts_per_s)
     cycles = m.cpus * clock
     if clock > 0 and events > cycles:
         problems.append(
             f"workload: tasks x ((reads_per_s + writes_per_s) x {pages} pages per read + "
-            "faults_per_s + ctxsw_per_s + forks_per_s) + scan_pages_per_s = "
+            "faults_per_s + ctxsw_per_s + forks_per_s + execs_per_s + exits_per_s + "
+            "syscalls_per_s) + scan_pages_per_s + machine.interrupts_per_s = "
             f"{events:.3g} events/s, more than the machine's machine.cpus x costs.clock_hz = "
             f"{cycles:.3g} cycles/s; each event costs at least one cycle")
     return problems

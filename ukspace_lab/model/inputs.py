@@ -88,6 +88,7 @@ def _numeric(scn: Scenario) -> dict[str, float]:
                              else getattr(k, g)) for g in GATED},
         "hz": float(k.hz if m.hz == "auto" else m.hz),
         "interrupts_per_s": float(m.interrupts_per_s),
+        "last_pkmap": 0.0 if m.last_pkmap == "auto" else float(m.last_pkmap),
         "cpu_index": float(cpu_models().index(m.cpu_model)),
         "tasks": float(w.tasks),
         "threads": float(w.threads_per_task),
@@ -242,6 +243,9 @@ def _finish(cols: dict[str, np.ndarray], axes: tuple[str, ...]) -> Points:
     era_idx = cols["era_index"].astype(int)
     for name in _ERA_FIELDS:
         cols[f"era.{name}"] = np.array([_era_number(e, name) for e in ALL_ERAS])[era_idx]
+    pool = cols["last_pkmap"]                       # machine.last_pkmap: a patched pool
+    for name in ("era.last_pkmap_pae", "era.last_pkmap_nonpae"):
+        cols[name] = np.where(pool > 0, pool, cols[name])
     cpu_idx = cols["cpu_index"].astype(int)
     for level, prefix in (("value", "cost."), ("low", "costlow."), ("high", "costhigh.")):
         tables = [cost_table(m, level=level) for m in cpu_models()]

@@ -28,6 +28,9 @@ MEANINGS: dict[str, str] = {
     "machine.hz": "timer ticks per second per CPU, each a kernel entry; auto: the kernel's HZ "
                   "(100 in 2.4, 1000 from 2.5.25, CONFIG_HZ 250 from 2.6.13); from 2.6.21 "
                   "(NO_HZ) idle CPUs take none",
+    "machine.last_pkmap": "slots of the global persistent kmap pool (LAST_PKMAP), a power of "
+                          "two; auto: the era's (1024, 512 under PAE); larger in patched "
+                          "kernels such as C2's and C3's 4096 (16 MiB of KVA)",
     "machine.interrupts_per_s": "device interrupts per second, machine-wide (network, disk), "
                                 "each a kernel entry",
     "machine.cpu_model": "the cycle-cost table (`data/costs.yaml`) charged for each event",

@@ -153,8 +153,8 @@ def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0):
     flush_all_zero_pkmaps and flush_tlb_all) is charged directly: each of the cpus-1
     other CPUs next asks for the lock after an exponential time of mean
     ``Z = cpus/rate`` and spins to the wrap's end, ``S - Z (1 - exp(-S/Z))``
-    (docs/kmap-mechanics.md sec. 4). So no more than cpus-1 CPUs ever spin. One CPU
-    never spins.
+    (docs/kmap-mechanics.md sec. 4). The sum is capped at cpus-1 spinning CPUs (a
+    saturated lock). One CPU never spins.
     """
     rates = [np.asarray(r, dtype=float) for r in rates]
     holds = [np.asarray(h, dtype=float) / clock for h in holds]
@@ -166,7 +166,8 @@ def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0):
     Z = n / np.where(lam > 0, lam, 1.0)
     per_cpu = S + Z * np.expm1(-S / Z)
     long = np.asarray(wraps, dtype=float) * (n - 1) * per_cpu
-    return np.where((n > 1) & (lam > 0), (short + long) * clock, 0.0)
+    spinning = np.minimum(short + long, n - 1)      # a saturated lock: all others spin
+    return np.where((n > 1) & (lam > 0), spinning * clock, 0.0)
 
 
 def held_slots(held_kmaps, N):

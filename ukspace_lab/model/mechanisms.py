@@ -33,8 +33,9 @@ S = exec_strings:
   pte_addr_t is u64, so a cache-line chain node holds NRPTE = (L - 4)/8 ptes instead
   of (L - 4)/4: page_remove_rmap of a page mapped by all T tasks walks
   (ceil(T/NRPTE) + 1)/2 nodes on average; the extra nodes are charged.
-* kernel entries: ticks (HZ on every CPU, plus IRQ0's do_timer on one; with NO_HZ
-  only busy CPUs tick, no IRQ0), device interrupts, and per task reads + writes +
+* kernel entries: ticks (HZ on every CPU, plus IRQ0's do_timer on one of an SMP box;
+  a uniprocessor takes IRQ0 alone; with NO_HZ only busy CPUs tick, no IRQ0), device
+  interrupts, and per task reads + writes +
   other syscalls + forks + execs + exits + faults. Context switches are reported but
   are no entry: 4G/4G loads the next user pgd at the exit the entries already count.
 * 4G/4G user copies: each user page the kernel copies is kmapped (read/write data
@@ -129,11 +130,12 @@ def remove_walk(mapcount: np.ndarray, per_node: np.ndarray) -> np.ndarray:
 
 
 def ticks(p: Points) -> np.ndarray:
-    """Timer interrupts per second: HZ per ticking CPU, plus IRQ0 before NO_HZ."""
+    """Timer interrupts per second: HZ per ticking CPU, plus IRQ0 on SMP before NO_HZ
+    (a uniprocessor takes IRQ0 alone)."""
     nohz = p.era("tick_idle_stop") > 0
     busy = np.minimum(p["cpus"], p["tasks"] * p["threads"])
     ticking = np.where(nohz, busy, p["cpus"])
-    irq0 = np.where(nohz, 0.0, per_op("entry", "global_timer_irq"))
+    irq0 = np.where(nohz | (p["cpus"] < 2), 0.0, per_op("entry", "global_timer_irq"))
     return p["hz"] * (ticking + irq0)
 
 

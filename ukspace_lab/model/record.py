@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .costs import CostTable, cost_table
@@ -96,7 +97,11 @@ class Evaluation:
                    for r in self.results.values()]
         doc: dict[str, Any] = {"scenario": name, "title": self.scenario.title,
                                "model_version": self.model_version,
-                               "parameters": self.scenario.to_plain(), "results": results}
+                               "parameters": self.scenario.to_plain(),
+                               "kernel_era": {"given": self.scenario.machine.kernel,
+                                              "era": self.era.name,
+                                              "version": self.era.version},
+                               "results": results}
         if self.engine != "closed":
             doc["engine"] = self.engine
             doc["seed"] = self.seed
@@ -141,7 +146,7 @@ def evaluation(scn: Scenario, frame: pd.DataFrame | None = None, *, engine: str 
     (one row per strategy; ``engine_columns`` are kept as the engine's own values)."""
     from .closed import MODEL_VERSION, evaluate
 
-    df = evaluate(scn) if frame is None else frame
+    df = evaluate(scn) if frame is None else _with_interval(scn, frame)
     results = {}
     for row in df.to_dict(orient="records"):
         own = {c: row.pop(c) for c in engine_columns if c in row}
@@ -150,6 +155,25 @@ def evaluation(scn: Scenario, frame: pd.DataFrame | None = None, *, engine: str 
     return Evaluation(scn, MODEL_VERSION, engine, kernel_era(scn.machine.kernel),
                       cost_table(scn.machine.cpu_model, scn.costs), MappingProxyType(results),
                       MappingProxyType(dict(distributions or {})), seed)
+
+
+def _with_interval(scn: Scenario, frame: pd.DataFrame) -> pd.DataFrame:
+    """An engine's frame with ``cpu_overhead_pct_low``/``_high``: its own if it measured
+    them, else its point scaled by the closed form's interval around its point (the
+    cost ranges move both engines' CPU sums alike; docs/kmap-mechanics.md)."""
+    ends = ("cpu_overhead_pct_low", "cpu_overhead_pct_high")
+    if all(c in frame and frame[c].notna().all() for c in ends):
+        return frame
+    from .closed import evaluate
+
+    closed = evaluate(scn).set_index("strategy")
+    out = frame.copy()
+    point = closed.loc[out["strategy"], "cpu_overhead_pct"].to_numpy()
+    for c in ends:
+        ratio = closed.loc[out["strategy"], c].to_numpy() / np.where(point > 0, point, 1.0)
+        scaled = out["cpu_overhead_pct"].to_numpy() * np.where(point > 0, ratio, 1.0)
+        out[c] = scaled
+    return out
 
 
 __all__ = ["Consumer", "Evaluation", "StrategyResult", "evaluation", "strategy_result"]

@@ -61,6 +61,7 @@ class MachineConfig(_Strict):
     cpu_model: str = "pentium3-xeon"
     phys_hole: Size = 0
     hz: Count | Auto = "auto"
+    last_pkmap: Count | Auto = "auto"
     interrupts_per_s: Rate = Field(0.0, ge=0)
     apic: Literal["auto", "flat", "clustered"] = "auto"
 
@@ -71,6 +72,15 @@ class MachineConfig(_Strict):
             resolve(v)
         except KeyError as exc:
             raise ValueError(str(exc.args[0]).replace(f"unknown kernel {v!r}; ", "")) from None
+        return v
+
+    @field_validator("last_pkmap")
+    @classmethod
+    def _pool(cls, v: int | str) -> int | str:
+        if v != "auto" and not (64 <= v <= 8192 and v & (v - 1) == 0):
+            raise ValueError("slots of the global pkmap pool: a power of two from 64 to 8192 "
+                             "(map_new_virtual wraps with LAST_PKMAP_MASK), or auto: the "
+                             "era's LAST_PKMAP")
         return v
 
     @field_validator("hz")

@@ -44,6 +44,14 @@ def pct(x: float) -> str:
     return f"{x:.2g}%"
 
 
+def pct_range(bounds: tuple[float, float]) -> str:
+    """An interval of percentages as ``0.1-0.31%`` (one figure when it is closed)."""
+    lo, hi = bounds
+    if lo == hi:
+        return pct(lo)
+    return f"{pct(lo)[:-1] if lo else '0'}-{pct(hi)}"
+
+
 def size(x: float) -> str:
     """Bytes as ``896 MiB``."""
     return format_size(x)

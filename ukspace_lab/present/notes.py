@@ -166,3 +166,16 @@ def verdict_frames(v: Verdict) -> dict[str, pd.DataFrame]:
                            for b in v.break_evens])
     return {"headline": v.frame(), "comparisons": comparisons, "findings": found,
             "break_evens": breaks}
+
+
+def cpu_interval_text(v: Verdict) -> str:
+    """Whether the CPU comparison holds across the cost ranges of data/costs.yaml (each
+    design's CPU with every cost at its low and at its high end)."""
+    p, b = v.rows[v.proposal], v.rows[v.baseline]
+    span = (f"Over the cost ranges {p.strategy} costs {fmt.pct_range(p.cpu_overhead_range)}"
+            f" of the CPUs and {b.strategy} {fmt.pct_range(b.cpu_overhead_range)}")
+    if p.cpu_overhead_pct_high < b.cpu_overhead_pct_low:
+        return span + f": {p.strategy} is cheaper across the whole interval."
+    if b.cpu_overhead_pct_high < p.cpu_overhead_pct_low:
+        return span + f": {b.strategy} is cheaper across the whole interval."
+    return span + ": the intervals overlap, so the CPU comparison rests on the point costs."

@@ -23,13 +23,20 @@ EVALUATE_COLUMNS = (
     ("sleeps/s", "kmap_sleeps_per_s", fmt.rate),
     ("lock", "kmap_lock_utilization", lambda x: fmt.pct(100 * x)),
     ("CPU", "cpu_overhead_pct", fmt.pct),
+    ("CPU range", ("cpu_overhead_pct_low", "cpu_overhead_pct_high"), fmt.pct_range),
 )
+
+
+def _cell(r, key):
+    """One value of a result: a key, or a tuple of keys (a range)."""
+    if key == "strategy":
+        return r.strategy
+    return tuple(r[k] for k in key) if isinstance(key, tuple) else r[key]
 
 
 def evaluate_text(ev: Evaluation) -> str:
     """The evaluate table as plain text: a two-line header, then one row per strategy."""
-    rows = [[f(r.strategy if k == "strategy" else r[k]) for _, k, f in EVALUATE_COLUMNS]
-            for r in ev.results.values()]
+    rows = [[f(_cell(r, k)) for _, k, f in EVALUATE_COLUMNS] for r in ev.results.values()]
     scn = ev.scenario
     m = scn.machine
     head = (f"{scn.title}\n{m.arch}, {fmt.size(m.ram)}, {m.cpus} CPUs, {m.split}, "

@@ -23,7 +23,7 @@ from . import fmt
 from .findings import summary
 from .fmt import WIDTH, wrap
 from .mailmap import address_map
-from .notes import findings, flips_text
+from .notes import cpu_interval_text, findings, flips_text
 from .reproduce import reproduce
 from .words import pct, per_s, times
 
@@ -53,6 +53,12 @@ RATE_COLUMNS = (
     ("loc.fl/s", "local_tlb_flushes_per_s", fmt.rate),
     ("lock", "kmap_lock_utilization", _pct_lock),
     ("CPU", "cpu_overhead_pct", pct),
+)
+CPU_COLUMNS = (
+    ("strategy", "strategy", str),
+    ("CPU", "cpu_overhead_pct", pct),
+    ("costs low", "cpu_overhead_pct_low", pct),
+    ("costs high", "cpu_overhead_pct_high", pct),
 )
 
 
@@ -257,6 +263,9 @@ def compose(v: Verdict, scenario_name: str, base: dict[str, Any] | None = None,
                    "loc.fl: mm-local flushes; lock: kmap_lock busy; CPU: the cycles of "
                    "all this over the machine's):"), "",
               table(v.rows.values(), RATE_COLUMNS), ""]
+    parts += [wrap("The CPU column with every cost figure at its low and at its high "
+                   "end (data/costs.yaml gives each a range and its source):"), "",
+              table(v.rows.values(), CPU_COLUMNS), "", wrap(cpu_interval_text(v)), ""]
     parts += _paras([wrap(summary(v, found)), *(wrap(f.text) for f in found)])
     flips = flips_text(v)
     if flips:

@@ -49,6 +49,13 @@ class Row:
     invlpg_per_s: float
     kmap_lock_utilization: float
     cpu_overhead_pct: float
+    cpu_overhead_pct_low: float    # every cost at its low end (data/costs.yaml)
+    cpu_overhead_pct_high: float   # every cost at its high end
+
+    @property
+    def cpu_overhead_range(self) -> tuple[float, float]:
+        """(low, high) CPU over the cost ranges."""
+        return self.cpu_overhead_pct_low, self.cpu_overhead_pct_high
 
 
 def ratio(a: float, b: float) -> float:

@@ -70,7 +70,8 @@ def strategy_table(scn: Scenario) -> pd.DataFrame:
 
 def swapout_fallback(scn: Scenario, rates: list[float] | None = None) -> pd.DataFrame:
     """Global flushes and invlpgs against the swapout scan rate (other mms' PTE pages
-    reached through the global kmap under the seed, kmap_atomic under highpte)."""
+    reached through kmap_atomic: the seed's "existing kmap" cannot sleep under
+    swap_out's page_table_lock; per (page, mapping) in rmap eras)."""
     rates = rates or sorted({0.0, 1e3, 1e4, 1e5, 1e6, float(scn.workload.scan_pages_per_s)})
     df = sweep(only(scn, ("mainline", "highpte", "ukspace", "ukspace-pt")),
                {"scan_pages_per_s": rates})
