@@ -39,6 +39,18 @@ What the simulator showed and the closed form now models (it did not before):
 
 Where the closed form is known not to apply, and what the simulator shows:
 
+- 2.4 with threads of one mm on several busy CPUs (``model.sched.closed_form_applies``):
+  goodness()'s same-mm bonus keeps CPUs on their mm (``runq``), 0.055 CR3 reloads
+  per switch on the shipped ``threaded`` against 0.75 with no mm preference, and
+  an mm's threads bunch on CPUs (1.7x the pool-flush IPIs there); the CR3 rate is
+  exact in ``model.sched`` for one busy CPU and for 2.5+ only;
+- the spin behind a wrap: a CPU comes to kmap_lock once per read (its pages and
+  kunmaps follow one copy apart) and spins no more than the wrap lasts, so on
+  default 132M spin cycles/s, about what kmap.lock_spin_cycles' long part gives
+  with Z = cpus / reads per second (136M), not with cpus / all acquisitions (470M);
+- oversubscribed copies (the copy work of the reads above the CPUs' capacity):
+  the closed form counts no copy time; the simulator's CPUs fall behind the clock;
+
 - pool exhaustion under heavy holding (copy_fault_probability x
   fault_sleep_ms large against the pool): the simulator blocks the faulting
   thread, switches the CPU to another thread and keeps the slot until the
