@@ -18,6 +18,9 @@ from ukspace_lab.sim.engine import run_plan
 from ukspace_lab.sim.plan import plan
 from ukspace_lab.sim.reference import simulate_plain
 
+# the CPU interval (cpu_overhead_pct_low/_high) is the closed form's alone: NaN in sim rows
+SIM_RATES = [k for k in RESULT_KEYS[1:] if not k.startswith("cpu_overhead_pct_")]
+
 QUIET = {"workload.faults_per_s": 0, "workload.ctxsw_per_s": 0, "workload.forks_per_s": 0,
          "workload.scan_pages_per_s": 0, "workload.highmem_cache_fraction": 1.0,
          "workload.read_kmap": "kmap", "workload.shared_segment": 0}
@@ -46,14 +49,16 @@ def test_streaming_one_task_flushes_once_per_last_pkmap(arch, ram, slots):
 def test_steady_start_spreads_the_pool_cursors():
     """From steady-state cursors 400 pools of 512 slots, each taking ~378 new maps/s,
     flush at the steady rate from the first second (400 x 378 / 512 = 295/s), where a
-    boot start (all cursors at 0, no wrap before 512 maps) flushes none in 1 s."""
+    boot start (all cursors at 0, no wrap before 512 maps) flushes next to none in 1 s:
+    a pool's ~100 reads of ~3.8 highmem pages give 378 +- 40 maps, so one pool in a few
+    hundred passes 512 (3.4 sigma)."""
     scn = load_scenario("default", {"ukspace.pool_entries": 512, "ukspace.piggyback": False,
                                     "strategies": ["ukspace"]})
     steady = simulate(scn, seconds=1.0).iloc[0]
     assert steady.local_tlb_flushes_per_s == pytest.approx(400 * 100 * 4 * 0.9458 / 512,
                                                            rel=0.1)
     w, _ = run_plan(plan(scn, "ukspace"), seconds=1.0, seed=1, start="boot")
-    assert w.st[S.C_PFLUSH] == 0
+    assert w.st[S.C_PFLUSH] <= 3
 
 
 def test_warmup_is_left_out_of_the_rates():
@@ -128,7 +133,7 @@ def test_plain_reference_gives_identical_counts():
     """The interpreter-run loop and the compiled one agree to the last count."""
     scn = load_scenario("threaded", {"strategies": ["mainline", "ukspace", "kmap-local",
                                                     "4g4g"]})
-    cols = [*RESULT_KEYS[1:], "events", "sim_seconds"]
+    cols = [*SIM_RATES, "events", "sim_seconds"]
     a = simulate(scn, ops=4000)
     b = simulate_plain(scn, ops=4000)
     assert np.array_equal(a[cols].to_numpy(), b[cols].to_numpy())

@@ -6,11 +6,13 @@ read()/write() calls (one kmap per highmem page, uniform over the W =
 file_set x h / 4096 highmem page-cache pages), page faults, context switches,
 forks and kswapd's visits of other mms' PTE pages. It plays mm/highmem.c's
 pool (``pkmap``), the seed's per-mm pool (``pool``), kmap_atomic and
-kmap_local, 4G/4G's CR3 switches, a FIFO run queue with lazy-TLB idling and
-blocking copies (``sched``), finite per-CPU TLBs (``tlb``) and kmap_lock as a
-queue; ``loop`` is the compiled event loop, ``reference`` the same loop run
-by the interpreter. It is the reference the closed form (closed.py) is
-checked against (tests/test_agreement.py).
+kmap_local, 4G/4G's CR3 switches, the era's run queue (``runq``: 2.4's
+goodness() with its same-mm bonus in scheduling epochs, or no mm preference
+from 2.5) with lazy-TLB idling and blocking copies (``sched``), finite
+per-CPU TLBs (``tlb``) and kmap_lock as a queue; ``loop`` is the compiled
+event loop, ``reference`` the same loop run by the interpreter. It is the
+reference the closed form (closed.py) is checked against
+(tests/sim/test_agreement.py).
 
 Where the closed form agrees (within the bands of tests/test_agreement.py):
 kmaps, hits and new mappings, flush_tlb_all() per LAST_PKMAP new maps and the
@@ -36,6 +38,18 @@ What the simulator showed and the closed form now models (it did not before):
   IPIs follow it (``tlb.other_cpus_in_mm``).
 
 Where the closed form is known not to apply, and what the simulator shows:
+
+- 2.4 with threads of one mm on several busy CPUs (``model.sched.closed_form_applies``):
+  goodness()'s same-mm bonus keeps CPUs on their mm (``runq``), 0.055 CR3 reloads
+  per switch on the shipped ``threaded`` against 0.75 with no mm preference, and
+  an mm's threads bunch on CPUs (1.7x the pool-flush IPIs there); the CR3 rate is
+  exact in ``model.sched`` for one busy CPU and for 2.5+ only;
+- the spin behind a wrap: a CPU comes to kmap_lock once per read (its pages and
+  kunmaps follow one copy apart) and spins no more than the wrap lasts, so on
+  default 132M spin cycles/s, about what kmap.lock_spin_cycles' long part gives
+  with Z = cpus / reads per second (136M), not with cpus / all acquisitions (470M);
+- oversubscribed copies (the copy work of the reads above the CPUs' capacity):
+  the closed form counts no copy time; the simulator's CPUs fall behind the clock;
 
 - pool exhaustion under heavy holding (copy_fault_probability x
   fault_sleep_ms large against the pool): the simulator blocks the faulting

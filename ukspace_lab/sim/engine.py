@@ -91,7 +91,7 @@ def run_plan(pl: Plan, *, seconds: float | None = None, ops: int | None = None,
     if start == "steady":
         _steady_cursors(w, seed)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-    need_u = 16 * (8 + 3 * int(par[S.P_PPC]))
+    need_u = 16 * (8 + 3 * int(par[S.P_PPC]) + int(par[S.P_A]))
     n_u = max(CHUNK_U, need_u)
     total = warmup + seconds if seconds is not None else float(ops)
     bar = tqdm(total=total, desc=pl.strategy, unit="sim s" if seconds else "ev", delay=2.0,
@@ -163,7 +163,8 @@ def measures(w: S.World, sim_seconds: float) -> dict[str, float]:
     span = sim_seconds if sim_seconds > 0 else 1.0
     clock, cpus = par[S.P_CLOCK], par[S.P_CPUS]
     refills = st[S.C_REFILL_ACT] - st[S.C_REFILL_BASE]
-    cycles = st[S.C_CYCLES] + refills * par[S.P_REFILL]
+    # rmap's kmap_atomic_to_page and longer pte_chain walks: a cycle rate, no events
+    cycles = st[S.C_CYCLES] + refills * par[S.P_REFILL] + par[S.P_RMAPCYC] * span
     return {
         "kmaps_per_s": (st[S.C_GK] + st[S.C_PMAP] + st[S.C_ATOMIC]) / span,
         "kmap_hits_per_s": (st[S.C_GHIT] + st[S.C_PHIT]) / span,
@@ -210,7 +211,8 @@ def simulate(scn: Scenario, *, seconds: float | None = None, ops: int | None = N
              runner: Runner = run_chunk, finisher: Runner = finish,
              warmup: float = 0.0) -> pd.DataFrame:
     """Simulate every strategy of ``scn``: one row per strategy with every
-    RESULT_KEYS column (budget columns from the closed form, rates measured),
+    RESULT_KEYS column (budget columns from the closed form, rates measured; the
+    closed form's CPU interval, cpu_overhead_pct_low/_high, is NaN here),
     plus ``events``, ``sim_seconds``, ``wall_seconds`` and ``engine`` = "sim".
     Per-strategy distributions are in ``df.attrs["distributions"]``.
     ``warmup`` simulated seconds are run first and left out of the rates."""

@@ -5,44 +5,23 @@ copy faults, for the copy plus ``fault_sleep_ms`` while its thread sleeps.
 Both durations are constants, so releases come out of each ring in time
 order; the loop drains them before every event. A release drops
 ``pkmap_count`` (or the per-mm pool's count) by one, as ``kunmap_high()``
-does, and wakes the thread if it slept.
+does (taking kmap_lock for it: the second arrival of a global kmap), and wakes
+the thread if it slept.
 """
 
 from __future__ import annotations
 
 from ._jit import jit
+from .lock import kunmap_high
+from .runq import runq_push
 from .state import (
     I_Q0H,
     I_Q0N,
     I_Q1H,
     I_Q1N,
-    I_RQH,
-    I_RQN,
     K_GLOBAL,
     K_POOL,
-    T_QUEUED,
 )
-
-
-@jit
-def runq_push(w, thread):
-    """Append a runnable thread to the FIFO run queue."""
-    cap = w.runq.shape[0]
-    w.runq[(w.ist[I_RQH] + w.ist[I_RQN]) % cap] = thread
-    w.ist[I_RQN] += 1
-    w.thr[thread, 0] = T_QUEUED
-
-
-@jit
-def runq_pop(w):
-    """The thread at the head of the run queue, or -1."""
-    if w.ist[I_RQN] == 0:
-        return -1
-    cap = w.runq.shape[0]
-    th = w.runq[w.ist[I_RQH]]
-    w.ist[I_RQH] = (w.ist[I_RQH] + 1) % cap
-    w.ist[I_RQN] -= 1
-    return th
 
 
 @jit
@@ -61,6 +40,7 @@ def _release(w, ring):
     w.ist[ni] -= 1
     if kind == K_GLOBAL:
         w.g_slot[0, slot] -= 1
+        kunmap_high(w, t)                  # its own take of kmap_lock
     elif kind == K_POOL:
         w.p_slot[mm, 0, slot] -= 1
     if thread >= 0:

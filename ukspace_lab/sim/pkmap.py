@@ -9,8 +9,9 @@ an IPI to every other CPU and a full flush everywhere, under the lock). When a
 whole sweep finds no free slot the caller sleeps on ``pkmap_map_wait`` until a
 ``kunmap_high()`` drops a count to 1, then starts again.
 
-``kmap_lock`` is a FIFO server (the Lindley recursion): an acquirer waits for
-the holder in front of it, spinning, when there is more than one CPU.
+``kmap_lock`` is :mod:`lock`'s FIFO server; ``kunmap_high()`` takes it again at
+every release (:mod:`holds`). Slots held across a wrap are skipped, so flushes
+come every N - held new mappings, as played.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from ._jit import jit
 from .hashmap import h_delete, h_find, h_insert
 from .holds import drain_until
+from .lock import lock_wait, unlock
 from .state import (
     C_CYCLES,
     C_GFLUSH,
@@ -26,24 +28,19 @@ from .state import (
     C_GNEW,
     C_GSLEEP,
     C_IPI,
-    C_LOCKHOLD,
-    C_SPIN,
     I_GLAST,
     K_GLOBAL,
-    P_CLOCK,
     P_CPUS,
     P_FLUSH_ALWAYS,
+    P_FSEND,
     P_GFLUSH,
     P_IPI_RECV,
-    P_IPI_SEND,
-    P_IPI_WAIT,
     P_N,
-    P_PK_FAST,
-    P_PK_LOCK,
-    P_PK_NEW,
     P_PK_SCAN,
-    S_LOCKFREE,
-    S_LOCKSTART,
+    P_SK,
+    P_SNEW,
+    P_WENTRY,
+    P_WLINES,
     count_flush,
     record_wait,
 )
@@ -65,43 +62,22 @@ def flush_all_zero_pkmaps(w):
 
 
 @jit
-def flush_tlb_all(w, t):
-    """IPI every other CPU and flush every TLB; returns the kmap_lock cycles it
-    holds (the scan of pkmap_count, the IPIs and the wait for their acks)."""
+def flush_tlb_all(w, t, freed):
+    """The wrap's work under kmap_lock: ``freed`` count-1 entries cleared (pte_clear,
+    page->virtual, its line; set_page_address on 2.5.41+), the rest tested, the
+    pkmap PTE page's and pkmap_count[]'s lines, and flush_tlb_all()'s sender part
+    (its flush, the IPIs by APIC mode, the wait for the acks); returns those cycles.
+    Every other CPU takes the IPI and flushes (charged here, outside the lock)."""
     par = w.par
     cpus = int(par[P_CPUS])
+    N = par[P_N]
     w.st[C_GFLUSH] += 1.0
     w.st[C_IPI] += cpus - 1
     for c in range(cpus):
         tlb_drop(w, c, t, False)
-    wait = par[P_IPI_WAIT] if cpus > 1 else 0.0
-    w.st[C_CYCLES] += cpus * par[P_GFLUSH] + (cpus - 1) * (par[P_IPI_SEND] + par[P_IPI_RECV]) \
-        + wait
+    w.st[C_CYCLES] += (cpus - 1) * (par[P_IPI_RECV] + par[P_GFLUSH])
     count_flush(w, t)
-    return par[P_N] * par[P_PK_SCAN] + wait + (cpus - 1) * par[P_IPI_SEND] + par[P_GFLUSH]
-
-
-@jit
-def _lock(w, t):
-    """Acquire kmap_lock at ``t``; returns the spin wait in seconds. Arrivals
-    are only nearly in time order (the pages of one read are stamped a copy
-    apart): one earlier than the last acquirer's arrival is taken as ahead of it."""
-    if w.par[P_CPUS] < 2.0 or t < w.st[S_LOCKSTART]:
-        return 0.0
-    wait = w.st[S_LOCKFREE] - t
-    return wait if wait > 0.0 else 0.0
-
-
-@jit
-def _unlock(w, arrival, start, hold_cycles, wait):
-    if arrival >= w.st[S_LOCKSTART]:
-        w.st[S_LOCKSTART] = arrival
-        w.st[S_LOCKFREE] = start + hold_cycles / w.par[P_CLOCK]
-    else:
-        w.st[S_LOCKFREE] += hold_cycles / w.par[P_CLOCK]
-    w.st[C_LOCKHOLD] += hold_cycles
-    w.st[C_SPIN] += wait * w.par[P_CLOCK]
-    w.st[C_CYCLES] += wait * w.par[P_CLOCK]
+    return freed * par[P_WENTRY] + (N - freed) * par[P_PK_SCAN] + par[P_WLINES] + par[P_FSEND]
 
 
 @jit
@@ -112,29 +88,28 @@ def kmap_high(w, page, t):
     N = int(par[P_N])
     always = par[P_FLUSH_ALWAYS] > 0.0
     w.st[C_GK] += 1.0
-    w.st[C_CYCLES] += par[P_PK_FAST]
     arrival = t
-    wait = _lock(w, t)
+    wait = lock_wait(w, t)
     start = t + wait
     waited = wait
-    hold = par[P_PK_LOCK]
+    hold = par[P_SK]
     slot = h_find(w.g_hash, page)
     if slot >= 0:
         w.st[C_GHIT] += 1.0
         w.g_slot[0, slot] += 1
-        _unlock(w, arrival, start, hold, wait)
+        unlock(w, arrival, start, hold, wait)
         record_wait(w, waited)
         return slot
     w.st[C_GNEW] += 1.0
-    w.st[C_CYCLES] += par[P_PK_NEW]
-    hold += par[P_PK_NEW]
+    hold += par[P_SNEW]
     count = N
     while True:                                    # map_new_virtual()
         last = (w.ist[I_GLAST] + 1) % N
         w.ist[I_GLAST] = last
         if last == 0:
-            if flush_all_zero_pkmaps(w) > 0 or always:
-                hold += flush_tlb_all(w, start)
+            freed = flush_all_zero_pkmaps(w)
+            if freed > 0 or always:
+                hold += flush_tlb_all(w, start, freed)
             count = N
         if w.g_slot[0, last] == 0:
             break
@@ -143,25 +118,25 @@ def kmap_high(w, page, t):
             continue
         # every slot in use: sleep on pkmap_map_wait until a kunmap_high()
         w.st[C_GSLEEP] += 1.0
-        _unlock(w, arrival, start, hold, wait)
+        unlock(w, arrival, start, hold, wait)
         woke = drain_until(w, K_GLOBAL, 0)
         if woke < start:
             woke = start
         arrival = woke
-        wait = _lock(w, woke)
+        wait = lock_wait(w, woke)
         waited += (woke - start) + wait
         start = woke + wait
-        hold = par[P_PK_LOCK]
+        hold = par[P_SK]
         count = N
         again = h_find(w.g_hash, page)             # mapped by someone meanwhile
         if again >= 0:
             w.g_slot[0, again] += 1
-            _unlock(w, arrival, start, hold, wait)
+            unlock(w, arrival, start, hold, wait)
             record_wait(w, waited)
             return again
     w.g_slot[0, last] = 2
     w.g_slot[1, last] = page
     h_insert(w.g_hash, page, last)
-    _unlock(w, arrival, start, hold, wait)
+    unlock(w, arrival, start, hold, wait)
     record_wait(w, waited)
     return last

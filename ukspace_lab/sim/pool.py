@@ -29,12 +29,18 @@ from .state import (
     C_PRESET,
     C_PSLEEP,
     K_POOL,
+    P_CLUSTER,
     P_CPUS,
     P_CR3,
+    P_IPI_ALLBUT,
     P_IPI_RECV,
     P_IPI_SEND,
     P_IPI_WAIT,
+    P_IPI_WPC,
+    P_LINE,
+    P_LOCKOP,
     P_PTECLR,
+    P_TH,
     P_UKMAP,
     count_flush,
     record_wait,
@@ -73,9 +79,10 @@ def flush_tlb_mm(w, mm, cpu, t):
                 others += 1
                 tlb_drop(w, c, t, False)
     w.st[C_IPI] += others
-    w.st[C_CYCLES] += par[P_CR3] * (1 + others) + others * (par[P_IPI_SEND] + par[P_IPI_RECV])
-    if others > 0:
-        w.st[C_CYCLES] += par[P_IPI_WAIT]
+    w.st[C_CYCLES] += par[P_CR3] * (1 + others) + others * par[P_IPI_RECV]
+    if others > 0:                     # clustered: one ICR per target; flat: one message
+        send = others * par[P_IPI_SEND] if par[P_CLUSTER] > 0.0 else par[P_IPI_ALLBUT]
+        w.st[C_CYCLES] += send + par[P_IPI_WAIT] + others * par[P_IPI_WPC]
     count_flush(w, t)
 
 
@@ -97,6 +104,11 @@ def pool_kmap(w, mm, page, cpu, t):
     P = w.p_slot.shape[2]
     w.st[C_PMAP] += 1.0
     w.st[C_CYCLES] += w.par[P_UKMAP]
+    if w.par[P_TH] > 1.0:              # threads share the pool: its lock in map and unmap,
+        last = w.p_meta[mm, 2]         # its line moving when another CPU took it last
+        w.st[C_CYCLES] += 2.0 * (w.par[P_LOCKOP]
+                                 + (w.par[P_LINE] if last >= 0 and last != cpu else 0.0))
+        w.p_meta[mm, 2] = cpu
     slot = h_find(w.p_hash[mm], page)
     if slot >= 0:
         w.st[C_PHIT] += 1.0

@@ -16,9 +16,10 @@ loaded (lazy TLB). kmap_local slots held across the sleep are torn down at
 from __future__ import annotations
 
 from ._jit import jit
-from .holds import drain, push_hold, runq_pop
+from .holds import drain, push_hold
 from .pkmap import kmap_high
 from .pool import pool_kmap, pool_reset
+from .runq import runq_pick
 from .state import (
     A_ATOMIC,
     A_KMAP,
@@ -31,6 +32,7 @@ from .state import (
     C_CYCLES,
     C_INVLPG,
     C_PAGES,
+    C_WAIT_SUM,
     D_ATOMIC,
     D_GLOBAL,
     D_POOL,
@@ -47,8 +49,9 @@ from .state import (
     P_FB,
     P_H,
     P_INVLPG,
-    P_IS4G,
     P_KATOMIC,
+    P_KDATA,
+    P_KTH,
     P_PF,
     P_PIGGY,
     P_SLEEP,
@@ -84,10 +87,12 @@ def pt_access(w, access, n, t):
 
 @jit
 def kernel_entry_4g4g(w, cpu, t):
-    """4G/4G: switch to the kernel pgd on entry and back on exit."""
+    """4G/4G: switch to the kernel pgd on entry and back on exit, and the entry's
+    share of user copies through KM_USER_COPY (model/mechanisms.py streams)."""
     w.st[C_CR3_4G] += w.par[P_CR3_PER_ENTRY]
     w.st[C_CYCLES] += w.par[P_CR3_PER_ENTRY] * w.par[P_CR3]
     tlb_drop(w, cpu, t, False)
+    atomic_maps(w, w.par[P_COPY_MAPS])
 
 
 @jit
@@ -98,6 +103,8 @@ def copy_pages(w, cpu, thread, npages, t):
     h = par[P_H]
     W = par[P_W]
     mode0 = int(par[P_DATA])
+    if mode0 == D_POOL and par[P_KTH] > 0.0 and next_u(w) < par[P_KTH]:
+        mode0 = int(par[P_KDATA])          # a kernel thread's I/O: no mm, the era's path
     mm = thread % int(par[P_T])
     copy_s = par[P_COPY]
     if w.cpu_f[cpu, 4] > t:                # still copying the previous call's pages
@@ -125,7 +132,14 @@ def copy_pages(w, cpu, thread, npages, t):
         release = t + (j + 1) * copy_s + (par[P_SLEEP] if fault else 0.0)
         waker = thread if fault else -1
         if mode == D_GLOBAL:
+            before = w.st[C_WAIT_SUM]
             slot = kmap_high(w, page, tj)
+            # the CPU spun (or slept) meanwhile: it is a finite source, its copy and
+            # its next arrivals come that much later
+            waited = w.st[C_WAIT_SUM] - before
+            t += waited
+            release += waited
+            w.cpu_f[cpu, 4] += waited
             push_hold(w, release, K_GLOBAL, 0, slot, waker, fault)
         elif mode == D_POOL:
             slot = pool_kmap(w, mm, page, cpu, tj)
@@ -148,10 +162,8 @@ def copy_pages(w, cpu, thread, npages, t):
 
 @jit
 def read_call(w, cpu, thread, ppc, t):
-    """One read()/write() call; True if its thread blocked."""
-    if w.par[P_IS4G] > 0.0:                      # 4G/4G copy_to_user via KM_USER_COPY
-        kernel_entry_4g4g(w, cpu, t)
-        atomic_maps(w, ppc * w.par[P_COPY_MAPS])
+    """One read()/write() call; True if its thread blocked. (Its 4G/4G kernel entry
+    and user copies are in the loop's entry stream.)"""
     if int(w.par[P_DATA]) == 0:
         w.st[C_PAGES] += ppc
         return False
@@ -168,7 +180,10 @@ def switch_in(w, cpu, thread, t):
         w.ist[I_IDLE] -= 1
     tlb_busy(w, cpu, t, 1.0)
     if prev != mm:
-        reset = w.par[P_PIGGY] > 0.0 and w.mm_cpus[mm] == 0
+        # safe only if no other CPU keeps the mm loaded; a CPU that ran a kernel
+        # thread's I/O keeps it lazily (the kernel threads' share of switch-ins)
+        reset = w.par[P_PIGGY] > 0.0 and w.mm_cpus[mm] == 0 and (
+            w.par[P_KTH] <= 0.0 or next_u(w) >= w.par[P_KTH])
         w.st[C_CR3_CTX] += 1.0
         tlb_drop(w, cpu, t, True)
         if prev >= 0:
@@ -190,7 +205,7 @@ def switch_in(w, cpu, thread, t):
 def schedule(w, cpu, t):
     """``cpu`` has no current thread: run the next runnable one, or idle."""
     while True:
-        nxt = runq_pop(w)
+        nxt = runq_pick(w, w.cpu_i[cpu, 1])
         if nxt < 0:
             w.cpu_i[cpu, 0] = -1
             if w.cpu_f[cpu, 3] != 0.0:
@@ -208,7 +223,7 @@ def dispatch_idle(w, t, A):
         return
     for c in range(A):
         if w.cpu_i[c, 0] < 0 and w.cpu_f[c, 3] == 0.0:
-            nxt = runq_pop(w)
+            nxt = runq_pick(w, w.cpu_i[c, 1])
             if nxt < 0:
                 return
             if switch_in(w, c, nxt, t):

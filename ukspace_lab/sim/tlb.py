@@ -18,12 +18,16 @@ from __future__ import annotations
 import math
 
 from ._jit import jit
-from .state import C_REFILL_ACT, C_REFILL_BASE, P_L, P_LAM
+from .state import C_REFILL_ACT, C_REFILL_BASE, P_L, P_LAM, S_T
 
 
 @jit
 def tlb_advance(w, cpu, t):
-    """Refill CPU ``cpu`` up to time ``t`` (nothing while it is idle)."""
+    """Refill CPU ``cpu`` up to time ``t`` (nothing while it is idle). A flush stamped
+    later than the event being played (a page of a read still to be copied) is
+    accounted at the event's time, so every CPU's account follows one clock."""
+    if t > w.st[S_T]:
+        t = w.st[S_T]
     dt = t - w.cpu_f[cpu, 2]
     if dt <= 0.0:
         return
