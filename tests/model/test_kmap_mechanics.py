@@ -143,3 +143,14 @@ def test_spin_never_exceeds_the_other_cpus():
         assert spin[0] / CLOCK <= n - 1 + 1e-9
     scn = load_scenario("default", {"costs.pkmap_wrap_entry_cycles": 1000})
     assert (evaluate(scn)["cpu_overhead_pct"] < 100).all()
+
+
+def test_wrap_spinners_arrive_at_the_read_rate():
+    """The same wrap with 4,000 first acquisitions/s (reads whose pages follow back to
+    back): Z = 16/4,000 s = 4 ms, so each of the 15 others spins
+    1 - 4 x (1 - e^-0.25) = 0.1152 ms per wrap: 1.728 ms of CPU per second."""
+    spin = kmap.lock_spin_cycles([np.array([16000.0])], [np.array([1.0])], CLOCK,
+                                 np.array([16.0]), np.array([1.0]), np.array([0.001 * CLOCK]),
+                                 np.array([4000.0]))
+    assert spin[0] / CLOCK == pytest.approx(15 * 0.001 * (1 - 4 * (1 - math.exp(-0.25))),
+                                            rel=1e-3)

@@ -143,7 +143,7 @@ def _mva_wait(rates, holds, cpus):
     return x, r_n - m1
 
 
-def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0):
+def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0, sources=None):
     """Cycles per second spent spinning on kmap_lock, the CPUs a finite source.
 
     ``rates``/``holds`` (acquisitions per second, cycles) are the short sections:
@@ -152,7 +152,9 @@ def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0):
     part of a wrap (``wraps`` per second, ``wrap_hold`` cycles of
     flush_all_zero_pkmaps and flush_tlb_all) is charged directly: each of the cpus-1
     other CPUs next asks for the lock after an exponential time of mean
-    ``Z = cpus/rate`` and spins to the wrap's end, ``S - Z (1 - exp(-S/Z))``
+    ``Z = cpus/sources`` (``sources``: first acquisitions per second, a read's pages
+    following back to back; default every acquisition) and spins to the wrap's end,
+    ``S - Z (1 - exp(-S/Z))``
     (docs/kmap-mechanics.md sec. 4). The sum is capped at cpus-1 spinning CPUs (a
     saturated lock). One CPU never spins.
     """
@@ -163,7 +165,8 @@ def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0):
     x, wait = _mva_wait(rates, holds, n)
     short = x * wait
     S = np.asarray(wrap_hold, dtype=float) / clock
-    Z = n / np.where(lam > 0, lam, 1.0)
+    src = lam if sources is None else np.asarray(sources, dtype=float)
+    Z = n / np.where(src > 0, src, 1.0)
     per_cpu = S + Z * np.expm1(-S / Z)
     long = np.asarray(wraps, dtype=float) * (n - 1) * per_cpu
     spinning = np.minimum(short + long, n - 1)      # a saturated lock: all others spin

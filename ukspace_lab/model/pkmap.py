@@ -67,9 +67,11 @@ def wrap_cycles(p: Points, N, held) -> np.ndarray:
 
 
 def global_pool(p: Points, data: np.ndarray, scan: np.ndarray, W, Q, hold_s, copy_s,
-                concurrency, fresh: tuple[np.ndarray, np.ndarray] = (0.0, 0.0)) -> PoolRates:
+                concurrency, fresh: tuple[np.ndarray, np.ndarray] = (0.0, 0.0),
+                burst=1.0) -> PoolRates:
     """The pool's rates and cycles for ``data`` page-cache kmaps and ``scan`` PTE-page
-    kmaps per second over W data pages, swapout cycling over Q PTE pages. ``fresh`` =
+    kmaps per second over W data pages (``burst`` highmem pages per read), swapout
+    cycling over Q PTE pages. ``fresh`` =
     (kmaps, pages) of pages just allocated (exec's argument pages, model/mechanisms.py):
     each page's first kmap is new, its repeats (copy_strings per string) hit."""
     N = last_pkmap(p)
@@ -94,7 +96,10 @@ def global_pool(p: Points, data: np.ndarray, scan: np.ndarray, W, Q, hold_s, cop
     rates = (acquisitions - new, new, acquisitions)
     holds = (s_kmap, s_kmap + s_new, s_kunmap)
     busy = sum(r * h for r, h in zip(rates, holds, strict=True)) + flushes * s_wrap
-    spin = kmap.lock_spin_cycles(rates, holds, clock, cpus, flushes, s_wrap)
+    # a read's kmaps come back to back (kmap, copy, kunmap, kmap...): a CPU next asks
+    # for the lock at its next read, so the wrap's spinners arrive at the read rate
+    sources = data / np.maximum(burst, 1.0) + scan + f_maps
+    spin = kmap.lock_spin_cycles(rates, holds, clock, cpus, flushes, s_wrap, sources)
     receivers = (cpus - 1) * (p.cost("ipi_receive_cycles") + p.cost("global_flush_cycles"))
     return PoolRates(hits=hits, new=new, flushes=flushes, ipis=flushes * (cpus - 1),
                      sleeps=sleeps, held=held, lock_utilization=busy / clock,
