@@ -17,21 +17,20 @@ not model (``model.sched.closed_form_applies``): the refills and cycles there,
 and the pool-flush IPIs, are the simulator's alone (GOODNESS_PLACEMENT).
 
 The era's scheduler enters the closed form through ``model.sched.switch_cr3_rate``
-(the CR3 reloads at switch); until ``model.tlb.switch_cr3_rate`` calls it, this
-test puts it in place (``_era_scheduler``).
+(the CR3 reloads at switch), which ``model.tlb.switch_cr3_rate`` calls.
 """
 
 from __future__ import annotations
 
 import math
-from unittest import mock
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ukspace_lab import load_scenario
-from ukspace_lab.model import sched, tlb
+from ukspace_lab.model import sched
 from ukspace_lab.model.closed import evaluate
+from ukspace_lab.model.kernel import kernel_era
 from ukspace_lab.sim import simulate
 
 OPS = 60_000
@@ -57,12 +56,6 @@ BURSTY_POOL_REFILLS = "not checked"
 # 2.4, threads of one mm on several busy CPUs: placement by goodness() (see above)
 GOODNESS_PLACEMENT = ("tlb_refills_per_s", "cpu_cycles_per_s")
 GOODNESS_PLACEMENT_POOLED = ("ipis_per_s",)
-
-
-def _era_scheduler():
-    """The closed form with the era's scheduler (model.sched) for CR3 reloads at switch
-    (a no-op once model.tlb.switch_cr3_rate is model.sched's)."""
-    return mock.patch.object(tlb, "switch_cr3_rate", sched.switch_cr3_rate)
 
 
 @st.composite
@@ -111,12 +104,11 @@ def _tolerance(key: str, closed: float, seconds: float, events_per_unit: float,
 @given(scenarios())
 def test_closed_form_agrees_with_the_simulator(scn):
     """Every rate of every strategy within tolerance of the simulation."""
-    with _era_scheduler():
-        closed = evaluate(scn).set_index("strategy")
+    closed = evaluate(scn).set_index("strategy")
     sim = simulate(scn, ops=OPS).set_index("strategy")
     m = scn.machine
     placed = not bool(sched.closed_form_applies(
-        sched.policy(m.kernel) == "goodness", scn.workload.tasks,
+        sched.policy(kernel_era(m.kernel).name) == "goodness", scn.workload.tasks,
         scn.workload.threads_per_task, m.cpus, scn.workload.ctxsw_per_s))
     burst = math.ceil(scn.workload.read_size / 4096)
     w = scn.workload

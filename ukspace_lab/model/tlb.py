@@ -25,6 +25,7 @@ import numpy as np
 import yaml
 
 from ..resources import data_file
+from . import sched
 from .costs import cpu_models
 from .inputs import Points
 from .largepages import large_tlb_entries_by_index, refills_per_flush_large
@@ -43,16 +44,10 @@ def busy_cpus(p: Points) -> np.ndarray:
 
 
 def switch_cr3_rate(p: Points, switches_per_task) -> np.ndarray:
-    """CR3 reloads per second per busy CPU from context switches between mms.
-
-    A switch happens only when another thread is runnable (more threads than
-    CPUs); the next thread (FIFO) belongs to the same mm with probability
-    (threads-1)/(n-1), and then no CR3 is reloaded (switch_mm with prev == next).
-    """
-    n = p["tasks"] * p["threads"]
-    other_mm = 1.0 - (p["threads"] - 1) / np.maximum(n - 1, 1)
-    rate = p["tasks"] * switches_per_task * other_mm / busy_cpus(p)
-    return np.where(n > p["cpus"], rate, 0.0)
+    """CR3 reloads per second per busy CPU from context switches between mms, with the
+    era's scheduler (:func:`ukspace_lab.model.sched.switch_cr3_rate`: 2.4's goodness()
+    same-mm bonus, or no mm preference from 2.5)."""
+    return sched.switch_cr3_rate(p, switches_per_task)
 
 
 def flush_refills(p: Points, base_drops, design_drops) -> np.ndarray:
