@@ -130,7 +130,8 @@ def _mva_wait(rates, holds, cpus):
     m2 = sum(r * h * h for r, h in zip(rates, holds, strict=True)) / lam_safe
     resid = np.where(m1 > 0, m2 / (2 * np.where(m1 > 0, m1, 1.0)), 0.0)
     n = np.broadcast_to(np.asarray(cpus, dtype=float), lam.shape)
-    think = np.maximum(n / lam_safe - m1, 0.0)
+    with np.errstate(over="ignore"):          # a vanishing rate: an infinite think time
+        think = np.maximum(n / lam_safe - m1, 0.0)
     q, u, x, r_n = (np.zeros(lam.shape) for _ in range(4))
     for k in range(1, int(np.max(n, initial=1)) + 1):
         live = n >= k
@@ -166,8 +167,12 @@ def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0, source
     short = x * wait
     S = np.asarray(wrap_hold, dtype=float) / clock
     src = lam if sources is None else np.asarray(sources, dtype=float)
-    Z = n / np.where(src > 0, src, 1.0)
-    per_cpu = S + Z * np.expm1(-S / Z)
+    # S - Z (1 - exp(-S/Z)) = S g(y), y = S/Z = S src/n, g(y) = 1 + expm1(-y)/y, written
+    # so that a vanishing source rate (Z overflowing) gives its limit S y/2, not inf x 0
+    y = S * np.where(src > 0, src, 0.0) / np.maximum(n, 1.0)
+    big = y > 1e-6
+    g = np.where(big, 1.0 + np.expm1(-y) / np.where(big, y, 1.0), y / 2 - y * y / 6)
+    per_cpu = S * g
     long = np.asarray(wraps, dtype=float) * (n - 1) * per_cpu
     spinning = np.minimum(short + long, n - 1)      # a saturated lock: all others spin
     return np.where((n > 1) & (lam > 0), spinning * clock, 0.0)
