@@ -12,3 +12,19 @@ def test_verdict_frames(default):
     assert len(t["headline"]) == len(v.rows)
     assert t["findings"]["finding"].str.len().min() > 0
     assert set(t["break_evens"].columns) >= {"axis", "break_even", "meaning"}
+
+
+def test_placement_note_only_where_goodness_has_no_closed_form():
+    """2.4.18's goodness() with threads of one mm on several busy CPUs (shipped
+    ``threaded``: 64 threads per mm, 16 CPUs, context switches) has no closed form, so the
+    writeup says the simulator is the reference; single-threaded tasks (default), or the
+    same threads under 2.6's O(1) scheduler (no mm preference, exact), get no such note."""
+    from ukspace_lab import load_scenario
+
+    def kinds(scn):
+        return [f.topic for f in notes.findings(verdict(scn))]
+
+    threaded = load_scenario("threaded")
+    assert "placement" in kinds(threaded)
+    assert "placement" not in kinds(load_scenario("default"))
+    assert "placement" not in kinds(threaded.with_overrides({"machine.kernel": "2.6"}))

@@ -29,7 +29,7 @@ PROPOSAL_FAMILY = ("ukspace", "ukspace-pt", "ukspace-kmap")
 class Finding:
     """One sentence group of the verdict, on one topic."""
 
-    topic: str      # capacity, flushes, ipis, cpu, space, swapout, halves
+    topic: str      # capacity, flushes, ipis, cpu, space, swapout, halves, placement
     outcome: str    # win, loss, even, note
     text: str
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..model import sched
+from ..model.kernel import kernel_era
 from ..model.pagetables import ptrs_per_pte
 from ..study.breakeven import BreakEven
 from ..study.rows import ratio
@@ -99,10 +101,29 @@ def halves(f: Findings) -> Finding | None:
     return Finding("halves", "note", f"Split in two, {parts[0]}, and {parts[1]}.")
 
 
+def placement(f: Findings) -> Finding | None:
+    """Where the closed form has no formula for the era's scheduler
+    (:func:`ukspace_lab.model.sched.closed_form_applies`), say so: the figures that
+    depend on it are the closed form's no-preference bound, the simulator the reference."""
+    w, m = f.w, f.m
+    goodness = sched.policy(kernel_era(m.kernel).name) == "goodness"
+    if bool(sched.closed_form_applies(goodness, w.tasks, w.threads_per_task, m.cpus,
+                                      w.ctxsw_per_s)):
+        return None
+    return Finding("placement", "note", (
+        f"On {m.kernel}, goodness() gives a thread of the mm a CPU already has loaded a "
+        "bonus, so threads of one mm gather on CPUs in a way no closed form here "
+        "captures. The CR3 reloads at switch, the TLB refills after them and the "
+        "pool-flush IPIs above take the next thread as any other with equal chance; "
+        "the simulator plays goodness() and is the reference for them "
+        "(ukspace-lab simulate, with the scenario of the lines to reproduce below)."))
+
+
 def findings(v: Verdict) -> tuple[Finding, ...]:
     """Every finding of the verdict, in the order the writeup prints them."""
     f = Findings(v)
-    out = (f.capacity(), f.flushes(), f.ipis(), f.cpu(), space(f), swapout(f), halves(f))
+    out = (f.capacity(), f.flushes(), f.ipis(), f.cpu(), space(f), swapout(f), halves(f),
+           placement(f))
     return tuple(x for x in out if x is not None)
 
 
