@@ -142,7 +142,8 @@ def _evaluate_strategy(p: Points, s: Strategy) -> dict[str, np.ndarray]:
     if np.any(data_global > 0) or np.any(scan_global > 0) or np.any(fresh[0] > 0):
         g = pkmap.global_pool(p, data_global, scan_global, W, T * b.pte_pages_per_task,
                               hold_s, copy_s, concurrency=T * th, fresh=fresh,
-                              burst=np.maximum(pages_per_call * h, 1.0))
+                              burst=np.maximum(pages_per_call * h, 1.0),
+                              read_pages=pages_per_call)
         hits_g, new_g, flushes_g, ipis = g.hits, g.new, g.flushes, g.ipis
         sleeps, rho, cycles = g.sleeps, g.lock_utilization, g.cycles
         design_drops = design_drops + flushes_g

@@ -144,7 +144,8 @@ def _mva_wait(rates, holds, cpus):
     return x, r_n - m1
 
 
-def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0, sources=None):
+def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0, sources=None,
+                     in_read=0.0, read_asks=0.0):
     """Cycles per second spent spinning on kmap_lock, the CPUs a finite source.
 
     ``rates``/``holds`` (acquisitions per second, cycles) are the short sections:
@@ -156,8 +157,13 @@ def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0, source
     ``Z = cpus/sources`` (``sources``: first acquisitions per second, a read's pages
     following back to back; default every acquisition) and spins to the wrap's end,
     ``S - Z (1 - exp(-S/Z))``
-    (docs/kmap-mechanics.md sec. 4). The sum is capped at cpus-1 spinning CPUs (a
-    saturated lock). One CPU never spins.
+    (docs/kmap-mechanics.md sec. 4). A CPU that is inside a read when the wrap
+    starts (``in_read``: the share of its time in a read's page copies) asks sooner:
+    file_read_actor() kunmap()s each page after its copy and kmap()s the next, so it
+    asks at ``read_asks`` per second (its highmem pages over the read's copy time) and
+    spins to the wrap's end in the same form with ``Z = 1/read_asks``; the others ask
+    at their next read, ``Z = cpus (1 - in_read)/sources``. The sum is capped at cpus-1
+    spinning CPUs (a saturated lock). One CPU never spins.
     """
     rates = [np.asarray(r, dtype=float) for r in rates]
     holds = [np.asarray(h, dtype=float) / clock for h in holds]
@@ -169,13 +175,21 @@ def lock_spin_cycles(rates, holds, clock, cpus, wraps=0.0, wrap_hold=0.0, source
     src = lam if sources is None else np.asarray(sources, dtype=float)
     # S - Z (1 - exp(-S/Z)) = S g(y), y = S/Z = S src/n, g(y) = 1 + expm1(-y)/y, written
     # so that a vanishing source rate (Z overflowing) gives its limit S y/2, not inf x 0
-    y = S * np.where(src > 0, src, 0.0) / np.maximum(n, 1.0)
-    big = y > 1e-6
-    g = np.where(big, 1.0 + np.expm1(-y) / np.where(big, y, 1.0), y / 2 - y * y / 6)
-    per_cpu = S * g
+    q = np.clip(np.asarray(in_read, dtype=float), 0.0, 1.0)
+    y = S * np.where(src > 0, src, 0.0) / np.maximum(n * (1.0 - q), 1e-300)
+    y_in = S * np.asarray(read_asks, dtype=float)
+    per_cpu = S * ((1.0 - q) * _spin_share(y) + q * _spin_share(y_in))
     long = np.asarray(wraps, dtype=float) * (n - 1) * per_cpu
     spinning = np.minimum(short + long, n - 1)      # a saturated lock: all others spin
     return np.where((n > 1) & (lam > 0), spinning * clock, 0.0)
+
+
+def _spin_share(y):
+    """g(y) = 1 - (1 - exp(-y))/y: the share of a hold of length S that a CPU asking
+    after an exponential time of mean S/y spins, in a form stable as y -> 0 (y/2)."""
+    y = np.minimum(np.asarray(y, dtype=float), 1e12)
+    big = y > 1e-6
+    return np.where(big, 1.0 + np.expm1(-y) / np.where(big, y, 1.0), y / 2 - y * y / 6)
 
 
 def held_slots(held_kmaps, N):

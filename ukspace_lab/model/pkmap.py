@@ -68,9 +68,10 @@ def wrap_cycles(p: Points, N, held) -> np.ndarray:
 
 def global_pool(p: Points, data: np.ndarray, scan: np.ndarray, W, Q, hold_s, copy_s,
                 concurrency, fresh: tuple[np.ndarray, np.ndarray] = (0.0, 0.0),
-                burst=1.0) -> PoolRates:
+                burst=1.0, read_pages=1.0) -> PoolRates:
     """The pool's rates and cycles for ``data`` page-cache kmaps and ``scan`` PTE-page
-    kmaps per second over W data pages (``burst`` highmem pages per read), swapout
+    kmaps per second over W data pages (``burst`` highmem pages of ``read_pages`` per
+    read), swapout
     cycling over Q PTE pages. ``fresh`` =
     (kmaps, pages) of pages just allocated (exec's argument pages, model/mechanisms.py):
     each page's first kmap is new, its repeats (copy_strings per string) hit."""
@@ -98,8 +99,15 @@ def global_pool(p: Points, data: np.ndarray, scan: np.ndarray, W, Q, hold_s, cop
     busy = sum(r * h for r, h in zip(rates, holds, strict=True)) + flushes * s_wrap
     # a read's kmaps come back to back (kmap, copy, kunmap, kmap...): a CPU next asks
     # for the lock at its next read, so the wrap's spinners arrive at the read rate
-    sources = data / np.maximum(burst, 1.0) + scan + f_maps
-    spin = kmap.lock_spin_cycles(rates, holds, clock, cpus, flushes, s_wrap, sources)
+    reads = data / np.maximum(burst, 1.0)
+    sources = reads + scan + f_maps
+    # a read copies its ``read_pages`` pages one after another, a kmap_lock ask at each
+    # highmem one: a CPU inside a read when a wrap starts asks at its next such page
+    read_s = np.maximum(read_pages, 1.0) * copy_s
+    in_read = reads * read_s / np.maximum(cpus, 1.0)
+    read_asks = np.maximum(burst, 1.0) / read_s
+    spin = kmap.lock_spin_cycles(rates, holds, clock, cpus, flushes, s_wrap, sources,
+                                 in_read=in_read, read_asks=read_asks)
     receivers = (cpus - 1) * (p.cost("ipi_receive_cycles") + p.cost("global_flush_cycles"))
     return PoolRates(hits=hits, new=new, flushes=flushes, ipis=flushes * (cpus - 1),
                      sleeps=sleeps, held=held, lock_utilization=busy / clock,

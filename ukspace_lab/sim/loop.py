@@ -66,6 +66,7 @@ from .state import (
     P_TEAR,
     P_TEND,
     P_W,
+    S_KRET,
     S_T,
     SCHED_GOODNESS,
     next_u,
@@ -82,7 +83,7 @@ def scan_visit(w, t):
         page = int(w.par[P_W]) + w.ist[I_SCAN] % Q
         w.ist[I_SCAN] += 1
         slot = kmap_high(w, page, t)
-        push_hold(w, t + w.par[P_COPY], K_GLOBAL, 0, slot, -1, False)
+        push_hold(w, w.st[S_KRET] + w.par[P_COPY], K_GLOBAL, 0, slot, -1, False)
     else:
         pt_access(w, access, 1, t)
 
@@ -98,7 +99,7 @@ def exec_arg(w, cpu, thread, t):
         if next_u(w) < par[P_ARG_FRESH]:
             w.ist[I_FRESH] += 1
         slot = kmap_high(w, w.ist[I_FRESH] - 1, t)
-        push_hold(w, t + par[P_COPY], K_GLOBAL, 0, slot, -1, False)
+        push_hold(w, w.st[S_KRET] + par[P_COPY], K_GLOBAL, 0, slot, -1, False)
     elif u < par[P_ARG_G] + par[P_ARG_L]:
         atomic_maps(w, 1)
     else:

@@ -30,6 +30,7 @@ from .state import (
     C_IPI,
     I_GLAST,
     K_GLOBAL,
+    P_CLOCK,
     P_CPUS,
     P_FLUSH_ALWAYS,
     P_FSEND,
@@ -41,6 +42,7 @@ from .state import (
     P_SNEW,
     P_WENTRY,
     P_WLINES,
+    S_KRET,
     count_flush,
     record_wait,
 )
@@ -83,7 +85,8 @@ def flush_tlb_all(w, t, freed):
 @jit
 def kmap_high(w, page, t):
     """Map ``page`` in the global pool at time ``t``; returns its slot (count
-    already raised for the caller, who must release it)."""
+    already raised for the caller, who must release it) and sets ``st[S_KRET]`` to
+    when kmap_high() returns (spin, sleep and section: the copy starts then)."""
     par = w.par
     N = int(par[P_N])
     always = par[P_FLUSH_ALWAYS] > 0.0
@@ -99,6 +102,7 @@ def kmap_high(w, page, t):
         w.g_slot[0, slot] += 1
         unlock(w, arrival, start, hold, wait)
         record_wait(w, waited)
+        w.st[S_KRET] = start + hold / par[P_CLOCK]
         return slot
     w.st[C_GNEW] += 1.0
     hold += par[P_SNEW]
@@ -133,10 +137,12 @@ def kmap_high(w, page, t):
             w.g_slot[0, again] += 1
             unlock(w, arrival, start, hold, wait)
             record_wait(w, waited)
+            w.st[S_KRET] = start + hold / par[P_CLOCK]
             return again
     w.g_slot[0, last] = 2
     w.g_slot[1, last] = page
     h_insert(w.g_hash, page, last)
     unlock(w, arrival, start, hold, wait)
     record_wait(w, waited)
+    w.st[S_KRET] = start + hold / par[P_CLOCK]
     return last

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ._jit import jit
 from .holds import drain, push_hold
+from .lock import lock_wait, unlock
 from .pkmap import kmap_high
 from .pool import pool_kmap, pool_reset
 from .runq import runq_pick
@@ -32,7 +33,6 @@ from .state import (
     C_CYCLES,
     C_INVLPG,
     C_PAGES,
-    C_WAIT_SUM,
     D_ATOMIC,
     D_GLOBAL,
     D_POOL,
@@ -55,8 +55,10 @@ from .state import (
     P_PF,
     P_PIGGY,
     P_SLEEP,
+    P_SU,
     P_T,
     P_W,
+    S_KRET,
     T_BLOCKED,
     T_RUNNING,
     next_u,
@@ -82,7 +84,7 @@ def pt_access(w, access, n, t):
             page = w.ist[I_FRESH]
             w.ist[I_FRESH] += 1
             slot = kmap_high(w, page, t)
-            push_hold(w, t + w.par[P_COPY], K_GLOBAL, 0, slot, -1, False)
+            push_hold(w, w.st[S_KRET] + w.par[P_COPY], K_GLOBAL, 0, slot, -1, False)
 
 
 @jit
@@ -111,7 +113,19 @@ def copy_pages(w, cpu, thread, npages, t):
         t = w.cpu_f[cpu, 4]
         drain(w, t)
     w.cpu_f[cpu, 4] = t + npages * copy_s
+    pending = -1                           # a global slot whose kunmap_high() is next
     for j in range(npages):
+        if pending >= 0:
+            # file_read_actor(): kunmap() after the copy, then the next page's kmap();
+            # the kunmap_high()'s spin on kmap_lock delays this CPU's next page
+            tk = t + j * copy_s
+            drain(w, tk)
+            w.g_slot[0, pending] -= 1
+            spin = lock_wait(w, tk)
+            unlock(w, tk, tk + spin, par[P_SU], spin)
+            t += spin
+            w.cpu_f[cpu, 4] += spin
+            pending = -1
         w.st[C_PAGES] += 1.0
         u = next_u(w)
         if u >= h:
@@ -132,15 +146,18 @@ def copy_pages(w, cpu, thread, npages, t):
         release = t + (j + 1) * copy_s + (par[P_SLEEP] if fault else 0.0)
         waker = thread if fault else -1
         if mode == D_GLOBAL:
-            before = w.st[C_WAIT_SUM]
             slot = kmap_high(w, page, tj)
-            # the CPU spun (or slept) meanwhile: it is a finite source, its copy and
-            # its next arrivals come that much later
-            waited = w.st[C_WAIT_SUM] - before
+            # the copy starts when kmap_high() returns: after its spin (or sleep) and
+            # its section under kmap_lock, a wrap's flush included; the CPU is a finite
+            # source, its copy, its kunmap_high() and its next arrivals come that much later
+            waited = w.st[S_KRET] - tj
             t += waited
             release += waited
             w.cpu_f[cpu, 4] += waited
-            push_hold(w, release, K_GLOBAL, 0, slot, waker, fault)
+            if fault or j == npages - 1:
+                push_hold(w, release, K_GLOBAL, 0, slot, waker, fault)
+            else:
+                pending = slot
         elif mode == D_POOL:
             slot = pool_kmap(w, mm, page, cpu, tj)
             push_hold(w, release, K_POOL, mm, slot, waker, fault)

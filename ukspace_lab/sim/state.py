@@ -40,7 +40,17 @@ A_NONE, A_ATOMIC, A_LOCAL, A_KMAP = range(4)
  C_FORKS, C_SCANS, C_LOST, C_BLOCKS, C_GK, C_GHIT, C_GNEW, C_GFLUSH, C_IPI, C_GSLEEP,
  C_PMAP, C_PHIT, C_PNEW, C_PFLUSH, C_PRESET, C_PSLEEP, C_ATOMIC, C_INVLPG, C_CR3_4G,
  C_LOCKHOLD, C_SPIN, C_CYCLES, C_REFILL_ACT, C_REFILL_BASE, C_WAIT_SUM, C_WAIT_N,
- NST) = range(37)
+ S_KRET, NST) = range(38)
+# S_KRET: when the last kmap_high() returned (its spin, sleep and section under
+# kmap_lock, a wrap's flush_all_zero_pkmaps() included): its copy starts then
+
+# kmap_lock's recent busy intervals (sim/lock.py): a ring of LOCK_RING (start, end)
+# pairs after the counters, then the ring's next position
+LOCK_RING = 128
+LK_START = NST
+LK_END = NST + LOCK_RING
+LK_POS = NST + 2 * LOCK_RING
+ST_SIZE = LK_POS + 1
 
 # --- ist: integer state -------------------------------------------------------
 (I_UPOS, I_EPOS, I_GLAST, I_SCAN, I_FRESH, I_RQH, I_RQN, I_IDLE, I_Q0H, I_Q0N, I_Q1H,
@@ -119,7 +129,7 @@ def new_world(par: np.ndarray) -> World:
     pT, pP = (T, P) if pooled else (1, 1)
     qc = max(1 << 14, n + 64)
     return World(
-        par=par, st=np.zeros(NST), ist=ist,
+        par=par, st=np.zeros(ST_SIZE), ist=ist,
         U=np.zeros(0), E=np.zeros(0),
         cpu_i=cpu_i, cpu_f=cpu_f, thr=thr, rq_f=rq_f,
         rq_s=np.zeros(n, dtype=np.int64), rq_m=rq_m, rq_pos=rq_pos, mm_fn=mm_fn,
