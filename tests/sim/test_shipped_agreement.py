@@ -50,7 +50,20 @@ GOODNESS_PLACEMENT_POOLED = ("ipis_per_s",)
 POOLED = ("ukspace", "ukspace-kmap")
 
 # (scenario, strategy, rate) -> why; measured closed / sim, 1 s after 0.5 s warm-up
-KNOWN_DISAGREEMENTS: dict[tuple[str, str, str], str] = {}
+# WRAP_SPIN_RESIDUAL: the kmap_lock spin behind a flush_all_zero_pkmaps() wrap still
+# differs (lock utilisation, flushes and refills agree): the closed form's spinners are
+# independent, the simulator's queue behind the wrap and each other (the convoy after
+# the wrap, and at dbench's 74% lock utilisation the short-section queue), not modelled
+WRAP_SPIN_RESIDUAL = "kmap_lock spin behind a wrap (convoy), see sim/__init__.py"
+KNOWN_DISAGREEMENTS: dict[tuple[str, str, str], str] = {
+    ("dbench", "mainline", "cpu_cycles_per_s"): WRAP_SPIN_RESIDUAL,     # 1.6224e9 / 1.5736e9
+    ("dbench", "highpte", "cpu_cycles_per_s"): WRAP_SPIN_RESIDUAL,      # 1.6225e9 / 1.5527e9
+    ("dbench", "ukspace-pt", "cpu_cycles_per_s"): WRAP_SPIN_RESIDUAL,   # 1.6272e9 / 1.5761e9
+    ("default", "mainline", "cpu_cycles_per_s"): WRAP_SPIN_RESIDUAL,    # 3.1762e8 / 3.3435e8
+    ("default", "highpte", "cpu_cycles_per_s"): WRAP_SPIN_RESIDUAL,     # 3.2883e8 / 3.5503e8
+    ("default", "shpte", "cpu_cycles_per_s"): WRAP_SPIN_RESIDUAL,       # 3.1762e8 / 3.3435e8
+    ("default", "ukspace-pt", "cpu_cycles_per_s"): WRAP_SPIN_RESIDUAL,  # 3.1763e8 / 3.4387e8
+}
 
 
 def _events_per_unit(row, key: str, value: float) -> float:

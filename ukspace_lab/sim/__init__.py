@@ -44,10 +44,12 @@ Where the closed form is known not to apply, and what the simulator shows:
   per switch on the shipped ``threaded`` against 0.75 with no mm preference, and
   an mm's threads bunch on CPUs (1.7x the pool-flush IPIs there); the CR3 rate is
   exact in ``model.sched`` for one busy CPU and for 2.5+ only;
-- the spin behind a wrap: a CPU comes to kmap_lock once per read (its pages and
-  kunmaps follow one copy apart) and spins no more than the wrap lasts, so on
-  default 132M spin cycles/s, about what kmap.lock_spin_cycles' long part gives
-  with Z = cpus / reads per second (136M), not with cpus / all acquisitions (470M);
+- the spin behind a wrap: a CPU between reads comes to kmap_lock at its next read,
+  one inside a read at its next highmem page (file_read_actor()'s kunmap() then
+  kmap(), its spin delaying the CPU); each spins no more than the wrap lasts.
+  kmap.lock_spin_cycles takes both (in_read); on default the closed form's spin is
+  172M cycles/s and the simulator's cycles are 5% above the closed form's (about
+  190M of spin), threaded 7%: the rest is the convoy behind a wrap, not modelled;
 - oversubscribed copies (the copy work of the reads above the CPUs' capacity):
   the closed form counts no copy time; the simulator's CPUs fall behind the clock;
 
