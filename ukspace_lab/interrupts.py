@@ -144,8 +144,12 @@ def deferred() -> Iterator[None]:
         _state["holding"] = True
         try:
             yield
-        finally:
+        except BaseException:
             _state["holding"] = was
+            if not was and _state["pending"]:
+                resume()           # the stop came first: the error is its consequence
+            raise
+        _state["holding"] = was
         if not was:
             resume()
         return

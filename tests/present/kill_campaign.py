@@ -148,8 +148,9 @@ def run_command(args: list[str], env: dict[str, str], work: Path,
 def judge(tally: Tally, what: str, run: Run, sig: int) -> bool:
     """Count what the run's exit says; True when it had finished before the signal."""
     tally.kills += 1
-    if "Traceback (most recent call last)" in run.stderr + run.stdout:
-        tally.bad("tracebacks", f"{what}: {run.stderr[-800:]}")
+    text = run.stderr + run.stdout
+    if (at := text.find("Traceback (most recent call last)")) >= 0:
+        tally.bad("tracebacks", f"{what}: {text[max(0, at - 300):at + 1500]}")
     if run.hung:
         tally.bad("hangs", what)
     if run.left:
@@ -202,13 +203,18 @@ def sweep_campaign(work: Path, kills: int, seed: int, reference: bytes | None = 
     cache, table = work / "cache", work / "table.csv"
     work.mkdir(parents=True, exist_ok=True)
     env = base_env(cache)
+    t0 = time.monotonic()
     if reference is None:
         ref = run_command([*SWEEP_ARGS, "--no-cache", "--out", str(work / "ref.csv")], env, work)
         assert ref.code == 0, ref.stderr
         reference = (work / "ref.csv").read_bytes()
+    latest = max(2.0, time.monotonic() - t0)        # a whole uncached run, on this machine
     for k in range(kills):
         sig, group = rng.choice(SIGNALS), rng.random() < 0.5
-        at = round(rng.uniform(0.2, 14.0), 2)
+        at = round(rng.uniform(0.2, latest), 2)
+        cached = sorted(cache.glob("sweeps/??/*"))  # forget half: each run has work to do
+        for entry in rng.sample(cached, len(cached) // 2):
+            entry.unlink()
         what = f"sweep #{k} {signal.Signals(sig).name} to {'group' if group else 'pid'} at {at}s"
         run = run_command([*SWEEP_ARGS, "--out", str(table)], env, work, at, sig, group)
         judge(tally, what, run, sig)

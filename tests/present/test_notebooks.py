@@ -116,13 +116,32 @@ def test_notebook_runs_on_a_small_scenario(name, tmp_path):
     _check_run(name, nb, out)
 
 
+# Which notebooks each shipped scenario runs here. desktop runs all of them in the fast
+# suite above and default all of them in the rendered report (test_report_browser.py); the
+# machines that stress pagetables and the pool (threaded, pae64g) run every notebook. The
+# benchmark presets (kernbench, sdet, dbench) differ from them in workload rates, which reach
+# the record through 01 (every strategy's costs) and 05 (the verdict and its writeup);
+# running the sweep notebooks again for them would add ten minutes to the suite for code
+# paths already covered. 07 does not read the scenario (it runs the case files; desktop
+# runs it).
+BENCHMARK_PRESET_NOTEBOOKS = ("01-proposal", "05-verdict")
+SCENARIO_RUNS = [(name, scn) for scn in scenario_names() if scn not in (SMALL, "default")
+                 for name in NOTEBOOKS if name != "07-validation"
+                 if scn in ("threaded", "pae64g") or name in BENCHMARK_PRESET_NOTEBOOKS]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("scenario", [s for s in scenario_names() if s != SMALL])
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize(("name", "scenario"), SCENARIO_RUNS)
 def test_notebook_runs_for_every_scenario(name, scenario, tmp_path):
-    """Each notebook runs for every scenario in papermill_params/."""
+    """The notebooks run for every other scenario in papermill_params/ (SCENARIO_RUNS)."""
     nb, out = _run(name, tmp_path, scenario)
     _check_run(name, nb, out)
+
+
+def test_every_shipped_scenario_runs_a_notebook():
+    """No shipped scenario is left without a notebook run somewhere in the suite."""
+    covered = {scn for _, scn in SCENARIO_RUNS} | {SMALL, "default"}
+    assert covered == set(scenario_names())
 
 
 def test_static_explorer_state_is_saved(tmp_path):
@@ -190,8 +209,11 @@ def test_address_static_has_a_view_per_strategy(default):
 
 def test_task_explorer_callback_responds(default):
     """Dropping the 2 GiB shared segment saves each mainline task its 1024 PTE pages
-    (4 MiB) of lowmem; moving the marker moves the shown row."""
+    (4 MiB) of lowmem; moving the marker moves the shown row. On 2.6 (no buffer_heads
+    for page-cache reads, mpage): on 2.4 the 2 GiB the segment frees becomes page cache
+    whose buffer_heads take some of that lowmem back."""
     e = X.task_explorer(default)
+    e.controls["machine.kernel"].value = "2.6"
     at = e.frame["tasks"].iloc[0]
     before = e.frame.set_index("strategy").loc["mainline", "lowmem_used_bytes"]
     e.controls["workload.shared_segment"].value = 0

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -146,9 +148,12 @@ def _local(tasks: list[Task], workers: int) -> Iterator[tuple[int, Any]]:
     futures: dict = {}
     finished = False
     try:
-        with deferred():   # every worker started is registered, so a stop can kill it
-            futures = {pool.submit(_run_batch, *_batch_args(b)): b
-                       for b in batches(tasks, workers)}
+        try:
+            with deferred():   # every worker started is registered, so a stop can kill it
+                futures = {pool.submit(_run_batch, *_batch_args(b)): b
+                           for b in batches(tasks, workers)}
+        except EOFError:       # the forkserver died under us (not by a stop: that raised)
+            raise OSError(errno.ECHILD, "the sweep's forkserver process died") from None
         for fut in as_completed(futures):
             for i, payload in fut.result():
                 yield i, Done(payload)
@@ -172,6 +177,7 @@ def _start_forkserver_deaf_to_ctrl_c() -> None:
     stops its workers itself. SIGINT is blocked meanwhile, so none is lost."""
     from multiprocessing import forkserver
 
+    _start_resource_tracker_quietly()
     if threading.current_thread() is not threading.main_thread():
         forkserver.ensure_running()
         return
@@ -182,6 +188,23 @@ def _start_forkserver_deaf_to_ctrl_c() -> None:
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _start_resource_tracker_quietly() -> None:
+    """Start multiprocessing's resource tracker with its stderr on /dev/null: after a
+    stop it prints a 'leaked semaphore objects' warning (it unlinks them all the same)
+    under the command's one line."""
+    from multiprocessing import resource_tracker
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def probe_scheduler(address: str) -> None:

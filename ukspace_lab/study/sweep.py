@@ -14,9 +14,12 @@ written as each point finishes, so a killed sweep resumes where it stopped.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
+import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -78,6 +81,11 @@ def _point_tables(grid: Grid, engine: str, fn: Callable[..., pd.DataFrame],
                     except ScenarioError as exc:   # pickles with its problems
                         raise ScenarioError([f"point {i} ({_describe(grid, i)}): {p}"
                                              for p in exc.problems], "sweep") from None
+                    except BrokenProcessPool:
+                        time.sleep(1.0)    # a SIGTERM to the group killed the workers first:
+                        raise OSError(     # its Stopped lands here; else a worker truly died
+                            errno.ECHILD, "a sweep worker process died (killed, or out of "
+                            "memory); finished points are cached, rerun to resume") from None
                     if cache is not None:
                         cache.put(keys[i], payload)
                     frames[i] = frame_from_bytes(payload)
